@@ -1,0 +1,132 @@
+"""Helpers the transcript templates use to show thread items."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from chatkit_bff.rendering.urls import safe_http_url, safe_image_url
+
+__all__ = [
+    "Source",
+    "annotation_sources",
+    "datetime_human",
+    "datetime_iso",
+    "item_kind",
+    "pretty_json",
+    "safe_http_url",
+    "safe_image_url",
+]
+
+_KINDS = {
+    "chatkit.user_message": "user_message",
+    "chatkit.assistant_message": "assistant_message",
+    "chatkit.widget": "widget",
+    "chatkit.client_tool_call": "client_tool_call",
+    "chatkit.task": "task",
+    "chatkit.task_group": "task_group",
+}
+# Pretty-printing a huge tool payload costs more than it helps whoever reads it.
+_PRETTY_JSON_LIMIT = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """One numbered source cited by an assistant message."""
+
+    number: int
+    kind: Literal["url", "file"]
+    label: str
+    href: str | None
+
+
+def item_kind(item: Mapping[str, Any]) -> str:
+    """The item's type without its "chatkit." prefix, or "unknown" (safe as a CSS class)."""
+    return _KINDS.get(str(item.get("type")), "unknown")
+
+
+def _annotations(item: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+    content = item.get("content")
+    if not isinstance(content, list):
+        return
+    for part in content:
+        if isinstance(part, Mapping) and isinstance(part.get("annotations"), list):
+            yield from (a for a in part["annotations"] if isinstance(a, Mapping))
+
+
+def _source_of(annotation: Mapping[str, Any]) -> tuple[Literal["url", "file"], str] | None:
+    source = annotation.get("source")
+    if not isinstance(source, Mapping):
+        return None
+    kind = source.get("type") or annotation.get("type")
+    if kind == "url" and isinstance(source.get("url"), str) and source["url"]:
+        return "url", source["url"]
+    if kind == "file" and isinstance(source.get("filename"), str) and source["filename"]:
+        return "file", source["filename"]
+    return None
+
+
+def annotation_sources(item: Mapping[str, Any]) -> list[Source]:
+    """The distinct sources an assistant message cites, numbered from 1 in order of use."""
+    seen: set[tuple[str, str]] = set()
+    sources: list[Source] = []
+    for annotation in _annotations(item):
+        found = _source_of(annotation)
+        if found is None or found in seen:
+            continue
+        seen.add(found)
+        kind, value = found
+        href = safe_http_url(value) if kind == "url" else None
+        sources.append(Source(number=len(sources) + 1, kind=kind, label=value, href=href))
+    return sources
+
+
+def pretty_json(text: str | None) -> str:
+    """Indented JSON when the text is JSON, else the text unchanged (None gives "")."""
+    if not isinstance(text, str):
+        return ""
+    if len(text) > _PRETTY_JSON_LIMIT:
+        return text
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return text
+    try:
+        return json.dumps(value, indent=2, ensure_ascii=False)
+    except (ValueError, RecursionError):
+        return text
+
+
+def _as_datetime(value: object) -> datetime | None:
+    """Upstream timestamps are unix seconds; ISO strings are accepted too."""
+    try:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, tz=UTC)
+        if isinstance(value, str) and value:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def datetime_iso(value: object) -> str:
+    """A machine-readable UTC timestamp for <time datetime>, or "" when unknown."""
+    moment = _as_datetime(value)
+    if moment is None:
+        return ""
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def datetime_human(value: object) -> str:
+    """A short readable UTC timestamp such as "5 Apr 2024, 19:33 UTC", or "" when unknown."""
+    moment = _as_datetime(value)
+    if moment is None:
+        return ""
+    moment = moment.astimezone(UTC)
+    return f"{moment.day} {moment:%b %Y, %H:%M} UTC"
