@@ -9,6 +9,7 @@ from chatkit_bff.rendering.items import (
     datetime_human,
     datetime_iso,
     item_kind,
+    mappings,
     pretty_json,
     safe_http_url,
     safe_image_url,
@@ -40,6 +41,7 @@ def register_rendering(app: Flask) -> None:
         datetime_iso=datetime_iso,
         datetime_human=datetime_human,
         item_kind=item_kind,
+        mappings=mappings,
     )
     app.jinja_env.globals.update(
         safe_http_url=safe_http_url,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ __all__ = [
     "datetime_human",
     "datetime_iso",
     "item_kind",
+    "mappings",
     "pretty_json",
     "safe_http_url",
     "safe_image_url",
@@ -31,6 +33,8 @@ _KINDS = {
 }
 # Pretty-printing a huge tool payload costs more than it helps whoever reads it.
 _PRETTY_JSON_LIMIT = 200_000
+# Indenting JSON is slow in the standard library; transcripts are re-rendered on every visit.
+_CACHEABLE_LENGTH = 16_384
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +47,18 @@ class Source:
     href: str | None
 
 
-def item_kind(item: Mapping[str, Any]) -> str:
+def item_kind(item: object) -> str:
     """The item's type without its "chatkit." prefix, or "unknown" (safe as a CSS class)."""
+    if not isinstance(item, Mapping):
+        return "unknown"
     return _KINDS.get(str(item.get("type")), "unknown")
+
+
+def mappings(value: object) -> list[Mapping[str, Any]]:
+    """The objects in a list from upstream, skipping anything else (None gives [])."""
+    if not isinstance(value, list | tuple):
+        return []
+    return [entry for entry in value if isinstance(entry, Mapping)]
 
 
 def _annotations(item: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
@@ -90,6 +103,17 @@ def pretty_json(text: str | None) -> str:
         return ""
     if len(text) > _PRETTY_JSON_LIMIT:
         return text
+    if len(text) <= _CACHEABLE_LENGTH:
+        return _pretty_json_cached(text)
+    return _pretty_json(text)
+
+
+@functools.lru_cache(maxsize=2048)
+def _pretty_json_cached(text: str) -> str:
+    return _pretty_json(text)
+
+
+def _pretty_json(text: str) -> str:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):

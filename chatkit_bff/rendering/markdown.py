@@ -41,6 +41,9 @@ _ALIGN_CLASSES = {
     "text-align:right": "md-align-right",
 }
 _LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
+# Anything that could be Markdown syntax, an HTML entity or tag, or more than one line
+# sends text through the full parser (which a test compares this shortcut against).
+_NEEDS_MARKDOWN = re.compile(r"[\\`*_\[\]<>&~\x00-\x1f\x7f\xa0]|^[\s#+=-]|\s$|^\d+[.)]")
 
 
 def _keep_safe_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -124,10 +127,20 @@ def _render(text: str) -> Markup:
     return Markup(_cleaner().clean(_markdown_it().render(text)))  # noqa: S704 - sanitized
 
 
+def _plain_line(text: str) -> Markup | None:
+    """A single line with nothing Markdown or HTML would read specially is just a paragraph."""
+    if _NEEDS_MARKDOWN.search(text):
+        return None
+    return Markup(f"<p>{text}</p>\n")  # noqa: S704 - no markup characters by the check above
+
+
 def render_markdown(text: str) -> Markup:
     """Render untrusted Markdown to HTML that is safe to embed in a page."""
     if not isinstance(text, str) or not text:
         return Markup("")
+    plain = _plain_line(text)
+    if plain is not None:
+        return plain
     if len(text) <= _CACHEABLE_LENGTH:
         return _render_cached(text)
     return _render(text)

@@ -7,6 +7,7 @@ disabled, forms are not forms, actions are dropped).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,6 +24,9 @@ MAX_PAYLOAD_CHARS = 512_000
 # How much of an unreadable payload is echoed back inside the fallback block.
 RAW_PREVIEW_CHARS = 4000
 MAX_CHART_ROWS = 200
+# Transcripts are re-rendered on every visit: keep recent widgets' HTML (small ones only).
+_CACHEABLE_LENGTH = 16_384
+_CACHE_SIZE = 2048
 
 _TEXT_SIZES = frozenset({"xs", "sm", "md", "lg", "xl"})
 _TITLE_SIZES = frozenset({"sm", "md", "lg", "xl", "2xl", "3xl", "4xl", "5xl"})
@@ -462,6 +466,17 @@ def render_widget_data(widget: object) -> Markup:
 
 def render_widget(widget_json: str) -> Markup:
     """Render a serialized ChatKit widget from upstream as safe, inert HTML."""
+    if len(widget_json) <= _CACHEABLE_LENGTH:
+        return _render_widget_cached(widget_json)
+    return _render_widget(widget_json)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _render_widget_cached(widget_json: str) -> Markup:
+    return _render_widget(widget_json)
+
+
+def _render_widget(widget_json: str) -> Markup:
     if len(widget_json) > MAX_PAYLOAD_CHARS:
         return _fallback(widget_json)
     try:
