@@ -167,9 +167,13 @@ class ProviderState:
         ``aud`` defaults to the first registered client, ``iss`` to the issuer; ``typ=None``
         leaves the header's typ out and ``foreign_key`` signs with a key not in the JWKS.
         """
+        if aud is None:
+            if not self.config.clients:
+                raise LookupError("no client is registered to be the logout token's audience")
+            aud = self.config.clients[0].client_id
         claims = logout_token_claims(
             iss=self.issuer if iss is None else iss,
-            aud=self.config.clients[0].client_id if aud is None else aud,
+            aud=aud,
             sub=sub,
             sid=sid,
             iat=iat,
