@@ -37,7 +37,9 @@ class LiveServer:
 def serve_in_thread(app: Any, port: int = 0) -> Iterator[LiveServer]:
     """Serve ``app`` on 127.0.0.1 (a free port by default) until the block ends."""
     server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     live = LiveServer(server, thread)
     try:

@@ -1,0 +1,102 @@
+"""Application factory: `create_app()` builds a configured chatkit-bff app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from blueprints import admin, api, auth, chat, health
+from blueprints._current_user import register_current_user
+from blueprints._errors import register_error_handlers
+from blueprints._security_headers import register_security_headers
+from chatkit_bff import keys
+from chatkit_bff.rendering import register_rendering
+from chatkit_bff.services import build_services
+from chatkit_bff.settings import Settings, load_settings
+from extensions import csrf, limiter, oauth, server_session
+
+log = logging.getLogger("chatkit_bff")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. `config` overrides environment settings (same names) and Flask config keys."""
+    settings = load_settings(config)
+    app = Flask(__name__)
+    _configure_flask(app, settings, config or {})
+
+    services = build_services(settings)
+    app.extensions["chatkit_bff"] = services
+
+    app.config["SESSION_REDIS"] = services.redis
+    server_session.init_app(app)
+    register_current_user(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    oauth.init_app(app)
+
+    register_rendering(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    for module in (health, auth, api, chat, admin):
+        app.register_blueprint(module.bp)
+
+    if settings.trusted_proxy_hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.trusted_proxy_hops,
+            x_proto=settings.trusted_proxy_hops,
+            x_host=settings.trusted_proxy_hops,
+        )
+    _announce(settings)
+    return app
+
+
+def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> None:
+    production = settings.is_production
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_TYPE="redis",
+        SESSION_KEY_PREFIX=keys.SESSION_PREFIX,
+        SESSION_PERMANENT=True,
+        SESSION_SERIALIZATION_FORMAT="json",
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_idle_seconds),
+        SESSION_REFRESH_EACH_REQUEST=True,
+        SESSION_COOKIE_NAME="__Host-session" if production else "session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        PREFERRED_URL_SCHEME="https" if production else "http",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session it is bound to
+        WTF_CSRF_SSL_STRICT=production,
+        RATELIMIT_STORAGE_URI=settings.redis_url,
+        RATELIMIT_KEY_PREFIX="bff-limits",
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STRATEGY="moving-window",
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    # Flask-only keys (TESTING and the like) may be passed straight through.
+    app.config.update({k: v for k, v in overrides.items() if k.isupper() and k in _FLASK_KEYS})
+
+
+_FLASK_KEYS = {"TESTING", "SERVER_NAME", "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED"}
+
+
+def _announce(settings: Settings) -> None:
+    if settings.is_production:
+        return
+    notes = []
+    if settings.dev_login:
+        notes.append("development sign-in (no OIDC_ISSUER): anyone can pick a demo user")
+    if settings.uses_emulator:
+        notes.append(f"ChatKit emulator at {settings.chatkit_api_base} (no OPENAI_API_KEY)")
+    if settings.secret_key_generated:
+        notes.append("random SECRET_KEY for this process: sessions end when it restarts")
+    for note in notes:
+        log.warning("DEVELOPMENT MODE: %s", note)

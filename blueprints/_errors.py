@@ -1,0 +1,155 @@
+"""One error handler: JSON for /api and /admin/api, an HTML page everywhere else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from flask import Flask, Response, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from chatkit_bff.errors import (
+    BffError,
+    StoreUnavailable,
+    UpstreamFailed,
+    UpstreamUnavailable,
+)
+from chatkit_bff.upstream import (
+    RateLimitError,
+    UpstreamConnectionError,
+    UpstreamError,
+    UpstreamTimeout,
+)
+
+log = logging.getLogger(__name__)
+
+_TITLES = {
+    400: "That request was not valid",
+    401: "Please sign in",
+    403: "You do not have access to this page",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "That request is too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+    502: "The chat service answered with an error",
+    503: "The service is unavailable right now",
+}
+
+
+def wants_json() -> bool:
+    path = request.path
+    return path.startswith(("/api/", "/admin/api/")) or request.accept_mimetypes.best == (
+        "application/json"
+    )
+
+
+def from_upstream(exc: UpstreamError) -> BffError:
+    """Translate a ChatKit failure into what our caller can act on."""
+    if isinstance(exc, RateLimitError):
+        retry = int(exc.retry_after) + 1 if exc.retry_after else 5
+        return UpstreamUnavailable(
+            f"The chat service is busy; try again in {retry} seconds.", retry_after=retry
+        )
+    if isinstance(exc, UpstreamTimeout | UpstreamConnectionError):
+        return UpstreamUnavailable("The chat service did not answer in time; try again shortly.")
+    if exc.status in (401, 403):
+        return UpstreamFailed("The chat service refused this server's credentials.")
+    if exc.status is not None and exc.status >= 500:
+        return UpstreamFailed("The chat service failed; try again shortly.")
+    return UpstreamFailed(f"The chat service rejected the request: {exc.message}")
+
+
+def error_response(
+    status: int,
+    message: str,
+    *,
+    code: str,
+    fields: dict[str, str] | None = None,
+    retry_after: int | None = None,
+) -> Response:
+    if wants_json():
+        error: dict[str, Any] = {"message": message, "code": code}
+        if fields:
+            error["fields"] = fields
+        if retry_after is not None:
+            error["retry_after"] = retry_after
+        response = jsonify({"error": error})
+    else:
+        html = render_template(
+            "errors/error.html",
+            status=status,
+            title=_TITLES.get(status, "Something went wrong"),
+            message=message,
+            fields=fields or {},
+        )
+        response = Response(html, mimetype="text/html")
+    response.status_code = status
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+def _bff_error(exc: BffError) -> Response:
+    return error_response(
+        exc.status, exc.message, code=exc.code, fields=exc.fields, retry_after=exc.retry_after
+    )
+
+
+def _upstream_error(exc: UpstreamError) -> Response:
+    log.warning("upstream call failed: %s", exc)
+    return _bff_error(from_upstream(exc))
+
+
+def _redis_error(exc: Exception) -> Response:
+    log.error("redis unavailable: %s", type(exc).__name__)
+    return _bff_error(StoreUnavailable("Storage is unavailable right now; try again shortly."))
+
+
+def _rate_limited(exc: RateLimitExceeded) -> Response:
+    window = exc.limit.limit
+    return error_response(
+        429,
+        f"Too many requests: at most {window}. Try again in a moment.",
+        code="rate_limited",
+        retry_after=max(int(window.get_expiry()), 1),
+    )
+
+
+def _csrf_error(exc: CSRFError) -> Response:
+    return error_response(
+        400,
+        f"The request was refused: {exc.description} Reload the page and try again.",
+        code="csrf_failed",
+    )
+
+
+def _http_error(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    message = exc.description or _TITLES.get(status, "Error")
+    return error_response(status, message, code=exc.name.lower().replace(" ", "_"))
+
+
+def _internal_error(exc: InternalServerError) -> Response:
+    original = exc.original_exception
+    if isinstance(original, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+        return _redis_error(original)
+    if isinstance(original, UpstreamError):
+        return _upstream_error(original)
+    if original is not None:
+        log.error("unhandled error on %s %s", request.method, request.path, exc_info=original)
+    return error_response(500, "Something went wrong on our side.", code="internal_error")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(BffError, _bff_error)
+    app.register_error_handler(UpstreamError, _upstream_error)
+    app.register_error_handler(redis.exceptions.ConnectionError, _redis_error)
+    app.register_error_handler(redis.exceptions.TimeoutError, _redis_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(InternalServerError, _internal_error)
+    app.register_error_handler(HTTPException, _http_error)

@@ -1,0 +1,84 @@
+"""The JSON API for the browser and for product teams (same origin, session cookie, CSRF header)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.policy import Policy
+from extensions import limiter
+
+from ._current_user import current_identity, require_identity, services, session_expires_in
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_SECRET_LENGTH = 4096
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a clear 400."""
+    if not request.is_json:
+        raise InvalidRequest("Send a JSON body with Content-Type: application/json.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be a JSON object.")
+    return body
+
+
+def current_policy() -> Policy:
+    """The signed-in user's effective policy, read once per request."""
+    if "policy" not in g:
+        g.policy = services().policies.effective(require_identity().user_id)
+    policy: Policy = g.policy
+    return policy
+
+
+def _mint_limit() -> str:
+    return f"{current_policy().mint_requests_per_minute}/minute"
+
+
+def _user_key() -> str:
+    return "user:" + require_identity().user_id
+
+
+@bp.post("/chatkit/session")
+@limiter.limit(
+    _mint_limit,
+    key_func=_user_key,
+    exempt_when=lambda: current_identity() is None,
+)
+def create_chatkit_session() -> ResponseReturnValue:
+    identity = require_identity()
+    body = json_body()
+    current = body.get("current_client_secret")
+    if current is not None and (not isinstance(current, str) or len(current) > MAX_SECRET_LENGTH):
+        raise InvalidRequest(
+            "current_client_secret must be a string or null.",
+            fields={"current_client_secret": "must be a string or null"},
+        )
+    unknown = set(body) - {"current_client_secret"}
+    if unknown:
+        raise InvalidRequest(f"Unknown field: {sorted(unknown)[0]}.")
+    # A secret the caller names is never trusted: the cache is keyed by the signed-in user,
+    # so naming someone else's secret (or a stale one) is the same as a first call.
+    secret = services().broker.client_secret(identity, current_policy())
+    response = jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/me")
+def me() -> ResponseReturnValue:
+    identity = require_identity()
+    return jsonify(
+        {
+            "user_id": identity.user_id,
+            "name": identity.name,
+            "email": identity.email,
+            "is_admin": identity.is_admin,
+            "session_expires_in": session_expires_in(),
+        }
+    )

@@ -1,0 +1,32 @@
+"""Seed the development emulator with demo conversations for a demo user, once."""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+
+from .upstream import ChatKitClient
+
+log = logging.getLogger(__name__)
+
+
+def emulator_root(api_base: str) -> str:
+    return api_base.removesuffix("/").removesuffix("/v1")
+
+
+def seed_demo_conversations(
+    client: ChatKitClient, api_base: str, user_id: str, display_name: str
+) -> int:
+    """Give a demo user the demo threads if they have none; returns how many were added."""
+    from emulator.demo import demo_threads  # development only: production never imports it
+
+    if client.list_threads(user=user_id, limit=1)["data"]:
+        return 0
+    threads = demo_threads(user_id, display_name)
+    response = requests.post(
+        emulator_root(api_base) + "/_emulator/seed", json={"threads": threads}, timeout=10
+    )
+    response.raise_for_status()
+    log.info("seeded %d demo threads for %s", len(threads), display_name)
+    return len(threads)

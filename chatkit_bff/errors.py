@@ -1,0 +1,75 @@
+"""The BFF's own exceptions: each knows the HTTP status and the message a person can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class BffError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: Mapping[str, str] | None = None,
+        retry_after: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = dict(fields or {})
+        self.retry_after = retry_after
+
+
+class InvalidRequest(BffError):
+    status = 400
+    code = "invalid_request"
+
+
+class SignInRequired(BffError):
+    status = 401
+    code = "sign_in_required"
+
+
+class Forbidden(BffError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(BffError):
+    status = 404
+    code = "not_found"
+
+
+class QuotaExceeded(BffError):
+    status = 429
+    code = "rate_limited"
+
+
+class UpstreamFailed(BffError):
+    """ChatKit answered, but not with something we can use."""
+
+    status = 502
+    code = "upstream_error"
+
+
+class UpstreamUnavailable(BffError):
+    """ChatKit could not be reached in time, or asked us to slow down."""
+
+    status = 503
+    code = "upstream_unavailable"
+
+
+class StoreUnavailable(BffError):
+    """Redis is down or too slow."""
+
+    status = 503
+    code = "store_unavailable"
+
+
+class Busy(BffError):
+    """Another request holds the work we wait for, and it did not finish in time."""
+
+    status = 503
+    code = "busy"

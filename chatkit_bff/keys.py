@@ -1,0 +1,55 @@
+"""Every Redis key the BFF writes, in one place, under one prefix."""
+
+from __future__ import annotations
+
+PREFIX = "bff:"
+
+POLICY_DEFAULTS = PREFIX + "policy:defaults"
+SESSION_PREFIX = PREFIX + "session:"
+AUDIT_STREAM = PREFIX + "audit"
+USERS_INDEX = PREFIX + "users"
+MINT_LOG = PREFIX + "mints"
+
+
+def policy_overrides(user_id: str) -> str:
+    return f"{PREFIX}policy:user:{user_id}"
+
+
+def cached_secret(user_id: str, fingerprint: str) -> str:
+    return f"{PREFIX}secret:{user_id}:{fingerprint}"
+
+
+def secret_lock(user_id: str, fingerprint: str) -> str:
+    return f"{PREFIX}lock:secret:{user_id}:{fingerprint}"
+
+
+def user_secrets(user_id: str) -> str:
+    """Set of this user's cached-secret keys, so they can all be dropped at once."""
+    return f"{PREFIX}secrets-of:{user_id}"
+
+
+def upstream_sessions(user_id: str) -> str:
+    """Sorted set of upstream session ids minted for a user, scored by expires_at."""
+    return f"{PREFIX}upstream-sessions:{user_id}"
+
+
+def user_mints(user_id: str) -> str:
+    return f"{PREFIX}mints:{user_id}"
+
+
+def bff_sessions_of_user(user_id: str) -> str:
+    """Set of server-side session ids (cookie sessions) a user holds."""
+    return f"{PREFIX}sessions-of:{user_id}"
+
+
+def bff_sessions_of_sid(issuer_sid: str) -> str:
+    """Set of server-side session ids tied to one provider session (`sid` claim)."""
+    return f"{PREFIX}sessions-of-sid:{issuer_sid}"
+
+
+def user_record(user_id: str) -> str:
+    return f"{PREFIX}user:{user_id}"
+
+
+def thread_owner(thread_id: str) -> str:
+    return f"{PREFIX}thread-owner:{thread_id}"

@@ -1,0 +1,74 @@
+"""What was minted for whom: upstream sessions to cancel later, and counts for the admin console."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis
+
+from . import keys
+
+_KEEP_SECONDS = 24 * 3600
+_KEEP_PER_USER = 50
+
+
+@dataclass(frozen=True)
+class MintRecord:
+    session_id: str
+    user_id: str
+    created_at: float
+    expires_at: int
+
+
+class MintLedger:
+    def __init__(self, client: redis.Redis, clock: Callable[[], float] = time.time) -> None:
+        self._redis = client
+        self._clock = clock
+
+    def record(self, record: MintRecord) -> None:
+        now = self._clock()
+        member = json.dumps(
+            {
+                "session_id": record.session_id,
+                "user_id": record.user_id,
+                "expires_at": record.expires_at,
+            }
+        )
+        sessions = keys.upstream_sessions(record.user_id)
+        per_user = keys.user_mints(record.user_id)
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zadd(sessions, {record.session_id: record.expires_at})
+            pipe.zremrangebyscore(sessions, "-inf", now)
+            pipe.expireat(sessions, record.expires_at + 60)
+            pipe.zadd(per_user, {member: record.created_at})
+            pipe.zremrangebyrank(per_user, 0, -_KEEP_PER_USER - 1)
+            pipe.expire(per_user, _KEEP_SECONDS)
+            pipe.zadd(keys.MINT_LOG, {member: record.created_at})
+            pipe.zremrangebyscore(keys.MINT_LOG, "-inf", now - _KEEP_SECONDS)
+            pipe.execute()
+
+    def take_live_sessions(self, user_id: str) -> list[str]:
+        """Remove and return the user's upstream sessions that have not expired yet."""
+        key = keys.upstream_sessions(user_id)
+        with self._redis.pipeline() as pipe:
+            pipe.zrangebyscore(key, self._clock(), "+inf")
+            pipe.delete(key)
+            live, _ = pipe.execute()
+        return [m.decode() if isinstance(m, bytes) else str(m) for m in live]
+
+    def recent(self, user_id: str, limit: int = 10) -> list[MintRecord]:
+        rows: list[tuple[bytes, float]] = self._redis.zrevrange(  # type: ignore[assignment]
+            keys.user_mints(user_id), 0, limit - 1, withscores=True
+        )
+        return [_record(member, score) for member, score in rows]
+
+    def count_since(self, since: float) -> int:
+        return int(self._redis.zcount(keys.MINT_LOG, since, "+inf"))
+
+
+def _record(member: bytes | str, score: float) -> MintRecord:
+    data = json.loads(member)
+    return MintRecord(data["session_id"], data["user_id"], score, int(data["expires_at"]))

@@ -1,0 +1,225 @@
+"""Per-user policy: built-in < admin defaults < per-user overrides, within upstream bounds."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .errors import InvalidRequest
+
+StateValue = str | int | float | bool
+PolicySource = Literal["built-in", "default", "override"]
+
+BUILT_IN: dict[str, Any] = {
+    "max_requests_per_1_minute": 10,
+    "session_seconds": 600,
+    "file_upload": {"enabled": False, "max_files": 10, "max_file_size": 512},
+    "history": {"enabled": True, "recent_threads": None},
+    "automatic_thread_titling": True,
+    "state_variables": {},
+    "mint_requests_per_minute": 30,
+}
+
+MAX_STATE_VARIABLES = 64
+MAX_STATE_KEY_LENGTH = 64
+_INT_CEILING = 2**31 - 1
+_NESTED = ("file_upload", "history", "state_variables")
+
+
+@dataclass(frozen=True)
+class IntRule:
+    minimum: int
+    maximum: int = _INT_CEILING
+    nullable: bool = False
+
+
+_RULES: dict[str, IntRule | type[bool]] = {
+    "max_requests_per_1_minute": IntRule(1),
+    "session_seconds": IntRule(1, 600),
+    "file_upload.enabled": bool,
+    "file_upload.max_files": IntRule(1),
+    "file_upload.max_file_size": IntRule(1, 512),
+    "history.enabled": bool,
+    "history.recent_threads": IntRule(1, nullable=True),
+    "automatic_thread_titling": bool,
+    "mint_requests_per_minute": IntRule(1, 100_000),
+}
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    enabled: bool
+    max_files: int
+    max_file_size: int
+
+
+@dataclass(frozen=True)
+class History:
+    enabled: bool
+    recent_threads: int | None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The effective policy of one user."""
+
+    max_requests_per_1_minute: int
+    session_seconds: int
+    file_upload: FileUpload
+    history: History
+    automatic_thread_titling: bool
+    state_variables: Mapping[str, StateValue]
+    mint_requests_per_minute: int
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
+        return cls(
+            max_requests_per_1_minute=data["max_requests_per_1_minute"],
+            session_seconds=data["session_seconds"],
+            file_upload=FileUpload(**data["file_upload"]),
+            history=History(**data["history"]),
+            automatic_thread_titling=data["automatic_thread_titling"],
+            state_variables=dict(data["state_variables"]),
+            mint_requests_per_minute=data["mint_requests_per_minute"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "max_requests_per_1_minute": self.max_requests_per_1_minute,
+            "session_seconds": self.session_seconds,
+            "file_upload": {
+                "enabled": self.file_upload.enabled,
+                "max_files": self.file_upload.max_files,
+                "max_file_size": self.file_upload.max_file_size,
+            },
+            "history": {
+                "enabled": self.history.enabled,
+                "recent_threads": self.history.recent_threads,
+            },
+            "automatic_thread_titling": self.automatic_thread_titling,
+            "state_variables": dict(self.state_variables),
+            "mint_requests_per_minute": self.mint_requests_per_minute,
+        }
+
+
+def _check_value(path: str, value: Any, errors: dict[str, str]) -> None:
+    rule = _RULES[path]
+    if rule is bool:
+        if not isinstance(value, bool):
+            errors[path] = "must be true or false"
+        return
+    assert isinstance(rule, IntRule)
+    if value is None and rule.nullable:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        errors[path] = "must be a whole number" + (" or null" if rule.nullable else "")
+    elif value < rule.minimum:
+        errors[path] = f"must be at least {rule.minimum}"
+    elif value > rule.maximum:
+        errors[path] = f"must be at most {rule.maximum}"
+
+
+def check_state_variables(
+    value: Any, errors: dict[str, str], path: str = "state_variables"
+) -> None:
+    """Upstream bounds: at most 64 keys of up to 64 characters; values str, int, float or bool."""
+    if not isinstance(value, dict):
+        errors[path] = "must be an object of names to values"
+        return
+    if len(value) > MAX_STATE_VARIABLES:
+        errors[path] = f"must have at most {MAX_STATE_VARIABLES} variables"
+    for key, item in value.items():
+        if not key or len(key) > MAX_STATE_KEY_LENGTH:
+            errors[f"{path}.{key[:80]}"] = f"names must be 1 to {MAX_STATE_KEY_LENGTH} characters"
+        elif not isinstance(item, str | int | float | bool) or item is None:
+            errors[f"{path}.{key}"] = "must be a string, number or true/false"
+
+
+def validate_overrides(document: Any) -> dict[str, Any]:
+    """Check a partial policy (admin defaults or a user's overrides); per-field messages."""
+    if not isinstance(document, dict):
+        raise InvalidRequest("The policy must be a JSON object.")
+    errors: dict[str, str] = {}
+    for key, value in document.items():
+        if key == "state_variables":
+            check_state_variables(value, errors)
+        elif key in ("file_upload", "history"):
+            if not isinstance(value, dict):
+                errors[key] = "must be an object"
+                continue
+            for sub_key, sub_value in value.items():
+                path = f"{key}.{sub_key}"
+                if path in _RULES:
+                    _check_value(path, sub_value, errors)
+                else:
+                    errors[path] = "is not a policy field"
+        elif key in _RULES:
+            _check_value(key, document[key], errors)
+        else:
+            errors[str(key)[:80]] = "is not a policy field"
+    if errors:
+        raise InvalidRequest("Some policy values are out of bounds.", fields=errors)
+    return copy.deepcopy(document)
+
+
+def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """Later layers win; nested objects merge key by key."""
+    merged = copy.deepcopy(BUILT_IN)
+    for layer in layers:
+        for key, value in layer.items():
+            if key in _NESTED and isinstance(value, Mapping):
+                merged[key] = {**merged[key], **value}
+            else:
+                merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def effective_policy(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> Policy:
+    return Policy.from_dict(merge_layers(defaults, overrides))
+
+
+def value_sources(
+    defaults: Mapping[str, Any], overrides: Mapping[str, Any]
+) -> dict[str, PolicySource]:
+    """Where each effective value comes from, by dotted path."""
+    sources: dict[str, PolicySource] = {}
+    merged = merge_layers(defaults, overrides)
+    for key, value in merged.items():
+        paths = [f"{key}.{sub}" for sub in value] if key in _NESTED else [key]
+        for path in paths:
+            head, _, tail = path.partition(".")
+            layers: list[tuple[PolicySource, Mapping[str, Any]]] = [
+                ("override", overrides),
+                ("default", defaults),
+            ]
+            sources[path] = "built-in"
+            for name, layer in layers:
+                scope = layer.get(head) if tail else layer
+                if isinstance(scope, Mapping) and (tail or head) in scope:
+                    sources[path] = name
+                    break
+    return sources
+
+
+def fingerprint(document: Mapping[str, Any]) -> str:
+    """Short, stable digest of a JSON-able document (key order does not matter)."""
+    canonical = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def client_options(policy: Policy) -> dict[str, Any]:
+    """The web component's options that must agree with the session's chatkit_configuration."""
+    return {
+        "history": {"enabled": policy.history.enabled},
+        "composer": {
+            "attachments": {
+                "enabled": policy.file_upload.enabled,
+                "maxCount": policy.file_upload.max_files,
+                "maxSize": policy.file_upload.max_file_size * 1024 * 1024,
+            }
+        },
+    }

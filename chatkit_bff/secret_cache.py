@@ -1,0 +1,100 @@
+"""Each user's ChatKit client secret, cached in Redis (encrypted) until it nears expiry."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+import redis
+from redis.lock import Lock
+
+from . import keys
+from .crypto import SealedBox
+
+REFRESH_MARGIN_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class CachedSecret:
+    client_secret: str
+    expires_at: int
+    session_id: str
+    created_at: int
+
+    @property
+    def serve_until(self) -> float:
+        """Served while more than min(60 s, half its lifetime) is left."""
+        lifetime = max(self.expires_at - self.created_at, 0)
+        return self.expires_at - min(REFRESH_MARGIN_SECONDS, lifetime / 2)
+
+    def servable(self, now: float) -> bool:
+        return now < self.serve_until
+
+
+class SecretCache:
+    def __init__(
+        self,
+        client: redis.Redis,
+        box: SealedBox,
+        *,
+        lock_wait_seconds: float,
+        enabled: bool = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._redis = client
+        self._box = box
+        self._lock_wait = lock_wait_seconds
+        self.enabled = enabled
+        self._clock = clock
+
+    def get(self, user_id: str, fingerprint: str) -> CachedSecret | None:
+        """The cached secret if it may still be served, else None."""
+        if not self.enabled:
+            return None
+        key = keys.cached_secret(user_id, fingerprint)
+        raw = self._redis.get(key)
+        if not isinstance(raw, bytes):
+            return None
+        plaintext = self._box.open(raw, key.encode())
+        if plaintext is None:
+            return None
+        secret = CachedSecret(**json.loads(plaintext))
+        return secret if secret.servable(self._clock()) else None
+
+    def put(self, user_id: str, fingerprint: str, secret: CachedSecret) -> None:
+        if not self.enabled:
+            return
+        key = keys.cached_secret(user_id, fingerprint)
+        sealed = self._box.seal(json.dumps(asdict(secret)).encode(), key.encode())
+        expire_at_ms = int(secret.serve_until * 1000)
+        if expire_at_ms <= int(self._clock() * 1000):
+            return
+        index = keys.user_secrets(user_id)
+        with self._redis.pipeline() as pipe:
+            pipe.set(key, sealed, pxat=expire_at_ms)
+            pipe.sadd(index, key)
+            pipe.expire(index, max(secret.expires_at - int(self._clock()), 1) + 60)
+            pipe.execute()
+
+    def drop_user(self, user_id: str) -> int:
+        """Forget every cached secret of a user; returns how many were dropped."""
+        index = keys.user_secrets(user_id)
+        members = self._redis.smembers(index)
+        with self._redis.pipeline() as pipe:
+            if members:
+                pipe.delete(*members)
+            pipe.delete(index)
+            results = pipe.execute()
+        return int(results[0]) if members else 0
+
+    def lock(self, user_id: str, fingerprint: str, hold_seconds: float) -> Lock:
+        """A cross-process lock so concurrent misses cause one upstream create."""
+        lock: Lock = self._redis.lock(
+            keys.secret_lock(user_id, fingerprint),
+            timeout=hold_seconds,
+            sleep=0.02,
+            blocking_timeout=self._lock_wait,
+        )
+        return lock

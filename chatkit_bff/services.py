@@ -1,0 +1,73 @@
+"""The BFF's long-lived service objects, built once per app from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+
+from .crypto import SealedBox
+from .mint_ledger import MintLedger
+from .policy_store import PolicyStore
+from .secret_cache import SecretCache
+from .session_broker import SessionBroker, Workflow
+from .session_registry import SessionRegistry
+from .settings import Settings
+from .upstream import ChatKitClient, ClientConfig
+
+
+@dataclass
+class Services:
+    settings: Settings
+    redis: redis.Redis
+    chatkit: ChatKitClient
+    policies: PolicyStore
+    secrets: SecretCache
+    ledger: MintLedger
+    broker: SessionBroker
+    sessions: SessionRegistry
+
+    def close(self) -> None:
+        self.chatkit.close()
+        self.redis.close()
+
+
+def build_services(settings: Settings) -> Services:
+    client = redis.Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=2,
+        socket_timeout=5,
+        health_check_interval=30,
+    )
+    chatkit = ChatKitClient(
+        ClientConfig(
+            api_key=settings.openai_api_key,
+            base_url=settings.chatkit_api_base,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+        )
+    )
+    secrets = SecretCache(
+        client,
+        SealedBox(settings.secret_key, b"chatkit-bff client-secret cache v1"),
+        lock_wait_seconds=settings.secret_lock_wait_seconds,
+        enabled=settings.secret_cache_enabled,
+    )
+    ledger = MintLedger(client)
+    broker = SessionBroker(
+        client=chatkit,
+        cache=secrets,
+        ledger=ledger,
+        workflow=Workflow(settings.workflow_id, settings.workflow_version),
+        claim_map=settings.state_variable_claims,
+    )
+    return Services(
+        settings=settings,
+        redis=client,
+        chatkit=chatkit,
+        policies=PolicyStore(client),
+        secrets=secrets,
+        ledger=ledger,
+        broker=broker,
+        sessions=SessionRegistry(client),
+    )

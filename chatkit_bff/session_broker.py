@@ -1,0 +1,133 @@
+"""Mint ChatKit sessions for signed-in users; serve each user's secret from cache while it lasts."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .errors import Busy
+from .identity import Identity
+from .mint_ledger import MintLedger, MintRecord
+from .policy import Policy, fingerprint
+from .secret_cache import CachedSecret, SecretCache
+from .state_variables import state_variables_for
+from .upstream import ChatKitClient, SessionCreateParams, UpstreamError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    id: str
+    version: str | None = None
+
+
+def session_params(
+    identity: Identity,
+    policy: Policy,
+    workflow: Workflow,
+    claim_map: Mapping[str, str],
+) -> SessionCreateParams:
+    """The create-session body for this user under this policy."""
+    workflow_param: dict[str, object] = {"id": workflow.id}
+    if workflow.version:
+        workflow_param["version"] = workflow.version
+    variables = state_variables_for(identity, policy.state_variables, claim_map)
+    if variables:
+        workflow_param["state_variables"] = variables
+    history: dict[str, object] = {"enabled": policy.history.enabled}
+    if policy.history.recent_threads is not None:
+        history["recent_threads"] = policy.history.recent_threads
+    params = {
+        "user": identity.user_id,
+        "workflow": workflow_param,
+        "chatkit_configuration": {
+            "automatic_thread_titling": {"enabled": policy.automatic_thread_titling},
+            "file_upload": {
+                "enabled": policy.file_upload.enabled,
+                "max_files": policy.file_upload.max_files,
+                "max_file_size": policy.file_upload.max_file_size,
+            },
+            "history": history,
+        },
+        "expires_after": {"anchor": "created_at", "seconds": policy.session_seconds},
+        "rate_limits": {"max_requests_per_1_minute": policy.max_requests_per_1_minute},
+    }
+    return params  # type: ignore[return-value]  # built to the TypedDict's shape above
+
+
+class SessionBroker:
+    def __init__(
+        self,
+        *,
+        client: ChatKitClient,
+        cache: SecretCache,
+        ledger: MintLedger,
+        workflow: Workflow,
+        claim_map: Mapping[str, str],
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._cache = cache
+        self._ledger = ledger
+        self._workflow = workflow
+        self._claim_map = claim_map
+        self._clock = clock
+
+    def client_secret(self, identity: Identity, policy: Policy) -> CachedSecret:
+        """The user's current secret: from cache, or one new upstream session for all callers."""
+        params = session_params(identity, policy, self._workflow, self._claim_map)
+        key = fingerprint({k: v for k, v in params.items() if k != "user"})
+        cached = self._cache.get(identity.user_id, key)
+        if cached is not None:
+            return cached
+        if not self._cache.enabled:
+            return self._mint(identity.user_id, params)
+        # The lock outlives the slowest create we would still wait for, so it cannot lapse mid-call.
+        lock = self._cache.lock(identity.user_id, key, hold_seconds=60)
+        if not lock.acquire():
+            cached = self._cache.get(identity.user_id, key)
+            if cached is not None:
+                return cached
+            raise Busy("Another request is creating your chat session; try again in a moment.")
+        try:
+            cached = self._cache.get(identity.user_id, key)
+            if cached is not None:
+                return cached
+            secret = self._mint(identity.user_id, params)
+            self._cache.put(identity.user_id, key, secret)
+            return secret
+        finally:
+            lock.release()
+
+    def _mint(self, user_id: str, params: SessionCreateParams) -> CachedSecret:
+        created_at = int(self._clock())
+        session = self._client.create_session(params)
+        secret = CachedSecret(
+            client_secret=session["client_secret"],
+            expires_at=int(session["expires_at"]),
+            session_id=session["id"],
+            created_at=created_at,
+        )
+        self._ledger.record(MintRecord(session["id"], user_id, created_at, secret.expires_at))
+        log.info("minted chat session %s for user %s", session["id"], user_id)
+        return secret
+
+    def drop_cached(self, user_id: str) -> None:
+        """Forget the user's cached secrets so the next call mints under the current policy."""
+        self._cache.drop_user(user_id)
+
+    def end_sessions(self, user_id: str) -> int:
+        """Drop cached secrets and cancel every live upstream session of the user."""
+        self._cache.drop_user(user_id)
+        cancelled = 0
+        for session_id in self._ledger.take_live_sessions(user_id):
+            try:
+                self._client.cancel_session(session_id)
+                cancelled += 1
+            except UpstreamError as exc:
+                # The secret is gone from our cache either way; upstream expires it on its own.
+                log.warning("could not cancel chat session %s: %s", session_id, exc)
+        return cancelled

@@ -1,0 +1,219 @@
+"""Settings: read from the environment once, validated into a typed object at start-up."""
+
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+AppEnv = Literal["production", "development"]
+
+DEFAULT_API_BASE = "https://api.openai.com/v1"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+DEFAULT_EMULATOR_URL = "http://127.0.0.1:8787/v1"
+EMULATOR_API_KEY = "sk-emulator"
+_PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "dev", "development", "test", "password"}
+
+
+class ConfigError(Exception):
+    """The settings cannot run: one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(f"chatkit-bff: {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    app_env: AppEnv
+    secret_key: str
+    openai_api_key: str
+    chatkit_api_base: str
+    workflow_id: str
+    workflow_version: str | None
+    redis_url: str
+    oidc_issuer: str | None
+    oidc_client_id: str | None
+    oidc_client_secret: str | None
+    oidc_scopes: str
+    admin_groups: frozenset[str]
+    admin_emails: frozenset[str]
+    state_variable_claims: Mapping[str, str]
+    frame_ancestors: tuple[str, ...]
+    connect_timeout: float = 3.0
+    read_timeout: float = 15.0
+    session_idle_seconds: int = 3600
+    session_absolute_seconds: int = 43200
+    secret_lock_wait_seconds: float = 10.0
+    secret_cache_enabled: bool = True
+    audit_max_entries: int = 10000
+    login_rate_limit: str = "20/minute"
+    trusted_proxy_hops: int = 0
+    uses_emulator: bool = False
+    dev_login: bool = False
+    secret_key_generated: bool = field(default=False, repr=False)
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env == "production"
+
+    def __repr__(self) -> str:  # never print secrets
+        return f"Settings(app_env={self.app_env!r}, workflow_id={self.workflow_id!r}, ...)"
+
+
+def _split_list(raw: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (raw or "").split(",") if part.strip())
+
+
+def _parse_claim_map(raw: str | None, problems: list[str]) -> dict[str, str]:
+    """`claim=variable,claim2=variable2` -> {claim: variable}."""
+    mapping: dict[str, str] = {}
+    for pair in (raw or "").split(","):
+        if not pair.strip():
+            continue
+        claim, sep, variable = pair.partition("=")
+        claim, variable = claim.strip(), (variable.strip() or claim.strip())
+        if not claim or (sep and not variable) or len(variable) > 64:
+            problems.append(f"STATE_VARIABLE_CLAIMS has an invalid entry {pair.strip()!r}")
+            continue
+        mapping[claim] = variable
+    return mapping
+
+
+def _number(env: Mapping[str, str], name: str, default: float, problems: list[str]) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        problems.append(f"{name} must be a number, got {raw!r}")
+        return default
+    if not math.isfinite(value) or value <= 0:
+        problems.append(f"{name} must be a positive number, got {raw!r}")
+        return default
+    return value
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool, problems: list[str]) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    problems.append(f"{name} must be on or off, got {raw!r}")
+    return default
+
+
+def _count(env: Mapping[str, str], name: str, problems: list[str]) -> int:
+    raw = (env.get(name) or "0").strip()
+    if not raw.isdigit():
+        problems.append(f"{name} must be a whole number, got {raw!r}")
+        return 0
+    return int(raw)
+
+
+def is_weak_secret_key(key: str) -> bool:
+    return len(key) < 32 or len(set(key)) < 10 or key.strip().lower() in _PLACEHOLDER_KEYS
+
+
+def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
+    """Read settings from the environment, with `overrides` (same names) taking precedence."""
+    env: dict[str, str] = dict(os.environ)
+    for key, value in (overrides or {}).items():
+        if isinstance(value, str | int | float | bool):
+            env[key] = str(value)
+    problems: list[str] = []
+
+    app_env_raw = (env.get("APP_ENV") or "production").strip().lower()
+    if app_env_raw not in ("production", "development"):
+        problems.append(f"APP_ENV must be production or development, got {app_env_raw!r}")
+        app_env_raw = "production"
+    app_env: AppEnv = "development" if app_env_raw == "development" else "production"
+    production = app_env == "production"
+
+    secret_key = env.get("SECRET_KEY", "")
+    generated = False
+    if not secret_key:
+        if production:
+            problems.append("SECRET_KEY is required in production")
+        else:
+            secret_key, generated = secrets.token_urlsafe(48), True
+    elif production and is_weak_secret_key(secret_key):
+        problems.append(
+            "SECRET_KEY is weak: use at least 32 random characters "
+            '(python -c "import secrets; print(secrets.token_urlsafe(48))")'
+        )
+
+    api_key = env.get("OPENAI_API_KEY", "")
+    uses_emulator = not api_key
+    api_base = (env.get("CHATKIT_API_BASE") or "").rstrip("/")
+    if uses_emulator:
+        if production:
+            problems.append(
+                "OPENAI_API_KEY is required in production (the emulator is for development)"
+            )
+        api_key = env.get("EMULATOR_API_KEY") or EMULATOR_API_KEY
+        api_base = api_base or DEFAULT_EMULATOR_URL
+    api_base = api_base or DEFAULT_API_BASE
+    if not api_base.startswith(("https://", "http://")):
+        problems.append(f"CHATKIT_API_BASE must be an http(s) URL, got {api_base!r}")
+    elif production and not api_base.startswith("https://"):
+        problems.append("CHATKIT_API_BASE must use https in production")
+
+    workflow_id = env.get("CHATKIT_WORKFLOW_ID", "")
+    if not workflow_id:
+        if production:
+            problems.append("CHATKIT_WORKFLOW_ID is required in production")
+        workflow_id = "wf_development"
+
+    issuer = env.get("OIDC_ISSUER") or None
+    client_id = env.get("OIDC_CLIENT_ID") or None
+    client_secret = env.get("OIDC_CLIENT_SECRET") or None
+    dev_login = issuer is None
+    if dev_login and production:
+        problems.append("OIDC_ISSUER is required in production (development sign-in is refused)")
+    if issuer and not client_id:
+        problems.append("OIDC_CLIENT_ID is required when OIDC_ISSUER is set")
+    if issuer and production and not issuer.startswith("https://"):
+        problems.append("OIDC_ISSUER must use https in production")
+
+    frame_ancestors = tuple(env.get("FRAME_ANCESTORS", "'self'").split()) or ("'self'",)
+
+    settings = Settings(
+        app_env=app_env,
+        secret_key=secret_key,
+        openai_api_key=api_key,
+        chatkit_api_base=api_base,
+        workflow_id=workflow_id,
+        workflow_version=env.get("CHATKIT_WORKFLOW_VERSION") or None,
+        redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+        oidc_issuer=issuer.rstrip("/") if issuer else None,
+        oidc_client_id=client_id,
+        oidc_client_secret=client_secret,
+        oidc_scopes=env.get("OIDC_SCOPES") or "openid email profile",
+        admin_groups=_split_list(env.get("ADMIN_GROUPS")),
+        admin_emails=frozenset(e.lower() for e in _split_list(env.get("ADMIN_EMAILS"))),
+        state_variable_claims=_parse_claim_map(env.get("STATE_VARIABLE_CLAIMS"), problems),
+        frame_ancestors=frame_ancestors,
+        connect_timeout=_number(env, "UPSTREAM_CONNECT_TIMEOUT", 3.0, problems),
+        read_timeout=_number(env, "UPSTREAM_READ_TIMEOUT", 15.0, problems),
+        session_idle_seconds=int(_number(env, "SESSION_IDLE_TIMEOUT", 3600, problems)),
+        session_absolute_seconds=int(_number(env, "SESSION_ABSOLUTE_LIFETIME", 43200, problems)),
+        secret_lock_wait_seconds=_number(env, "SECRET_LOCK_WAIT", 10.0, problems),
+        secret_cache_enabled=_flag(env, "SECRET_CACHE", True, problems),
+        audit_max_entries=int(_number(env, "AUDIT_MAX_ENTRIES", 10000, problems)),
+        login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "20/minute",
+        trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", problems),
+        uses_emulator=uses_emulator,
+        dev_login=dev_login,
+        secret_key_generated=generated,
+    )
+    if problems:
+        raise ConfigError(problems)
+    return settings

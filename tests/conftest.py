@@ -1,0 +1,79 @@
+"""Shared fixtures: a private Redis, a live ChatKit emulator, the app and its test client."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from app import create_app
+from emulator.app import create_app as create_emulator
+from emulator.config import EmulatorConfig
+from tests.support.emulator import Emulator
+from tests.support.servers import redis_server, serve_in_thread
+
+UPSTREAM_KEY = "sk-test-0f3b9c2e7d4a41b8a6c5e9d8f7a6b5c4"
+TEST_SECRET_KEY = "test-secret-key-3a8f0c6e1b9d47e2a5c4b3d2e1f0a9b8"
+WORKFLOW_ID = "wf_test_support_agent"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with redis_server() as url:
+        yield url
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> Iterator[redis.Redis]:
+    """A connection to the private Redis, emptied before each test."""
+    client = redis.Redis.from_url(redis_url)
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[Emulator]:
+    with serve_in_thread(create_emulator(EmulatorConfig(api_key=UPSTREAM_KEY))) as live:
+        control = Emulator(live.url)
+        yield control
+        control.close()
+
+
+@pytest.fixture
+def emulator(emulator_server: Emulator) -> Emulator:
+    emulator_server.reset()
+    return emulator_server
+
+
+@pytest.fixture
+def app_config(redis_url: str, emulator: Emulator) -> dict[str, Any]:
+    """Development settings with demo sign-in, against the live emulator and private Redis."""
+    return {
+        "APP_ENV": "development",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "OPENAI_API_KEY": UPSTREAM_KEY,
+        "CHATKIT_API_BASE": emulator.api_url,
+        "CHATKIT_WORKFLOW_ID": WORKFLOW_ID,
+        "REDIS_URL": redis_url,
+        "OIDC_ISSUER": "",
+        "STATE_VARIABLE_CLAIMS": "plan=plan",
+        "UPSTREAM_READ_TIMEOUT": "2",
+        "TESTING": True,
+    }
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], redis_client: redis.Redis) -> Iterator[Flask]:
+    application = create_app(app_config)
+    yield application
+    application.extensions["chatkit_bff"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

@@ -1,0 +1,217 @@
+"""POST /api/chatkit/session: per-user secrets from a Redis cache, minted once, never shared."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+
+from chatkit_bff.dev_users import demo_user
+from chatkit_bff.policy_store import PolicyStore
+from tests.support.emulator import Emulator
+from tests.support.flows import ApiCaller, dev_sign_in
+
+
+def signed_in(client: FlaskClient, user: str = "grace") -> ApiCaller:
+    assert dev_sign_in(client, user).status_code == 302
+    return ApiCaller(client)
+
+
+def creates(emulator: Emulator) -> list[dict[str, Any]]:
+    return [
+        r
+        for r in emulator.requests()
+        if r["method"] == "POST" and r["path"] == "/v1/chatkit/sessions"
+    ]
+
+
+def user_id(key: str) -> str:
+    user = demo_user(key)
+    assert user is not None
+    return user.identity().user_id
+
+
+def test_signed_out_call_is_refused_with_json_401(client: FlaskClient, emulator: Emulator) -> None:
+    response = client.post("/api/chatkit/session", json={"current_client_secret": None})
+    assert response.status_code == 401
+    assert response.json == {
+        "error": {"message": "Sign in to continue.", "code": "sign_in_required"}
+    }
+    assert creates(emulator) == []
+
+
+def test_first_call_mints_and_later_calls_hit_the_cache(
+    client: FlaskClient, emulator: Emulator
+) -> None:
+    api = signed_in(client)
+    first = api.new_secret()
+    assert first.status_code == 200
+    assert first.headers["Cache-Control"] == "no-store"
+    secret = first.json["client_secret"]
+    assert secret.startswith("ek_")
+    assert first.json["expires_at"] > time.time() + 500
+
+    again = api.new_secret(current=secret)
+    assert again.json == first.json
+    assert len(creates(emulator)) == 1
+
+
+def test_create_body_carries_identity_policy_and_state_variables(
+    client: FlaskClient, emulator: Emulator
+) -> None:
+    signed_in(client, "grace").new_secret()
+    (create,) = creates(emulator)
+    body = create["json"]
+    assert body["user"] == user_id("grace")
+    assert body["workflow"] == {"id": "wf_test_support_agent", "state_variables": {"plan": "team"}}
+    assert body["expires_after"] == {"anchor": "created_at", "seconds": 600}
+    assert body["rate_limits"] == {"max_requests_per_1_minute": 10}
+    assert body["chatkit_configuration"] == {
+        "automatic_thread_titling": {"enabled": True},
+        "file_upload": {"enabled": False, "max_files": 10, "max_file_size": 512},
+        "history": {"enabled": True},
+    }
+
+
+def test_near_expiry_a_new_session_is_minted_for_the_same_user(
+    client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    PolicyStore(redis_client).set_overrides(user_id("grace"), {"session_seconds": 2}, actor="test")
+    api = signed_in(client)
+    first = api.new_secret().json
+    assert api.new_secret().json == first  # more than half of 2 s left: served from cache
+    time.sleep(1.1)
+    second = api.new_secret(current=first["client_secret"]).json
+    assert second["client_secret"] != first["client_secret"]
+    bodies = [c["json"] for c in creates(emulator)]
+    assert len(bodies) == 2
+    assert bodies[0]["user"] == bodies[1]["user"] == user_id("grace")
+
+
+def test_a_user_never_receives_another_users_secret(app: Flask, emulator: Emulator) -> None:
+    alice, bob = signed_in(app.test_client(), "grace"), signed_in(app.test_client(), "alan")
+    bobs = bob.new_secret().json["client_secret"]
+    alices = alice.new_secret(current=bobs).json["client_secret"]
+    assert alices != bobs
+    assert alice.new_secret(current=bobs).json["client_secret"] == alices
+    owners = {s["client_secret"]: s["user"] for s in emulator.sessions()}
+    assert owners[alices] == user_id("grace")
+    assert owners[bobs] == user_id("alan")
+
+
+def test_policy_change_changes_the_fingerprint_and_mints_anew(
+    client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    api = signed_in(client)
+    before = api.new_secret().json["client_secret"]
+    PolicyStore(redis_client).set_overrides(
+        user_id("grace"),
+        {"max_requests_per_1_minute": 4, "file_upload": {"enabled": True, "max_files": 3}},
+        actor="test",
+    )
+    after = api.new_secret().json["client_secret"]
+    assert after != before
+    latest = creates(emulator)[-1]["json"]
+    assert latest["rate_limits"] == {"max_requests_per_1_minute": 4}
+    assert latest["chatkit_configuration"]["file_upload"] == {
+        "enabled": True,
+        "max_files": 3,
+        "max_file_size": 512,
+    }
+
+
+def test_upstream_failure_is_a_502_and_nothing_is_cached(
+    client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    api = signed_in(client)
+    emulator.script_faults({"status": 500, "count": 1, "path_prefix": "/v1/chatkit/sessions"})
+    failed = api.new_secret()
+    assert failed.status_code == 502
+    assert failed.json["error"]["code"] == "upstream_error"
+    assert "try again" in failed.json["error"]["message"]
+    assert not list(redis_client.scan_iter("bff:secret:*"))
+    assert api.new_secret().status_code == 200
+    assert len(creates(emulator)) == 2
+
+
+def test_upstream_timeout_is_a_503(
+    app_config: dict[str, Any], emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    from app import create_app
+
+    app = create_app({**app_config, "UPSTREAM_READ_TIMEOUT": "0.3"})
+    api = signed_in(app.test_client())
+    emulator.script_faults({"status": 200, "count": 1, "delay_ms": 1000, "method": "POST"})
+    response = api.new_secret()
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "upstream_unavailable"
+    assert not list(redis_client.scan_iter("bff:secret:*"))
+
+
+def test_upstream_rate_limit_is_a_503_with_retry_after(
+    client: FlaskClient, emulator: Emulator
+) -> None:
+    api = signed_in(client)
+    emulator.script_faults({"status": 429, "count": 5, "retry_after": 30, "method": "POST"})
+    response = api.new_secret()
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 30
+
+
+def test_mint_limit_answers_429_with_retry_after(
+    client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    PolicyStore(redis_client).set_overrides(
+        user_id("grace"), {"mint_requests_per_minute": 2}, actor="test"
+    )
+    api = signed_in(client)
+    assert [api.new_secret().status_code for _ in range(2)] == [200, 200]
+    refused = api.new_secret()
+    assert refused.status_code == 429
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert refused.json["error"]["code"] == "rate_limited"
+    # The limit is per user: someone else is not affected.
+    other = signed_in(client.application.test_client(), "alan")
+    assert other.new_secret().status_code == 200
+
+
+def test_no_plaintext_secret_anywhere_in_redis(
+    app: Flask, emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    secrets = [
+        signed_in(app.test_client(), who).new_secret().json["client_secret"]
+        for who in ("grace", "alan", "ada")
+    ]
+    dumped = b""
+    for key in redis_client.scan_iter("*"):
+        kind = redis_client.type(key)
+        if kind == b"string":
+            dumped += redis_client.get(key) or b""
+        elif kind == b"set":
+            dumped += b"".join(redis_client.smembers(key))
+        elif kind == b"zset":
+            dumped += b"".join(m for m, _ in redis_client.zrange(key, 0, -1, withscores=True))
+        elif kind == b"hash":
+            dumped += b"".join(k + v for k, v in redis_client.hgetall(key).items())
+        elif kind == b"list":
+            dumped += b"".join(redis_client.lrange(key, 0, -1))
+        elif kind == b"stream":
+            for _, fields in redis_client.xrange(key):
+                dumped += b"".join(k + v for k, v in fields.items())
+        dumped += key
+    assert secrets
+    assert all(s.encode() not in dumped for s in secrets)
+    assert b"ek_" not in dumped
+
+
+def test_bad_bodies_get_clear_400s(client: FlaskClient, emulator: Emulator) -> None:
+    api = signed_in(client)
+    assert api.post("/api/chatkit/session", {"current_client_secret": 42}).status_code == 400
+    assert api.post("/api/chatkit/session", ["nope"]).status_code == 400
+    not_json = client.post("/api/chatkit/session", data="x", headers={"X-CSRFToken": api.token})
+    assert not_json.status_code == 400
+    assert "JSON" in not_json.json["error"]["message"]
+    assert creates(emulator) == []
