@@ -9,12 +9,14 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser, Page
 
 from app import create_app
 from emulator.app import create_app as create_emulator
 from emulator.config import EmulatorConfig
 from tests.support.emulator import Emulator
-from tests.support.servers import redis_server, serve_in_thread
+from tests.support.browser import chromium
+from tests.support.servers import LiveServer, redis_server, serve_in_thread
 
 UPSTREAM_KEY = "sk-test-0f3b9c2e7d4a41b8a6c5e9d8f7a6b5c4"
 TEST_SECRET_KEY = "test-secret-key-3a8f0c6e1b9d47e2a5c4b3d2e1f0a9b8"
@@ -77,3 +79,26 @@ def app(app_config: dict[str, Any], redis_client: redis.Redis) -> Iterator[Flask
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with chromium() as instance:
+        yield instance
+
+
+@pytest.fixture
+def live_app(app: Flask) -> Iterator[LiveServer]:
+    """The app served over real HTTP on loopback, for the browser."""
+    with serve_in_thread(app) as live:
+        yield live
+
+
+@pytest.fixture
+def page(browser: Browser, live_app: LiveServer) -> Iterator[Page]:
+    """A fresh browser context (no cookies) with its base URL on the live app."""
+    context = browser.new_context(base_url=live_app.url)
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
