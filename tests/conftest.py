@@ -14,8 +14,8 @@ from playwright.sync_api import Browser, Page
 from app import create_app
 from emulator.app import create_app as create_emulator
 from emulator.config import EmulatorConfig
-from tests.support.emulator import Emulator
 from tests.support.browser import chromium
+from tests.support.emulator import Emulator
 from tests.support.servers import LiveServer, redis_server, serve_in_thread
 
 UPSTREAM_KEY = "sk-test-0f3b9c2e7d4a41b8a6c5e9d8f7a6b5c4"
