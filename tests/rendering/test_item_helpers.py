@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from chatkit_bff.rendering.items import (
+    Source,
+    annotation_sources,
+    datetime_human,
+    datetime_iso,
+    item_kind,
+    pretty_json,
+    safe_http_url,
+    safe_image_url,
+)
+from tests.rendering import factories as f
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.com",
+        "http://example.com/a/b?c=d#e",
+        "HTTPS://EXAMPLE.COM/",
+        "https://example.com:8443/x",
+        "https://[2001:db8::1]/x",
+    ],
+)
+def test_http_urls_pass(url: str) -> None:
+    assert safe_http_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        "jav\tascript:alert(1)",
+        "jav&#x09;ascript:alert(1)",
+        " javascript:alert(1)",
+        "\x01javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "ftp://example.com/x",
+        "//example.com/x",
+        "/relative/path",
+        "https://user:pass@example.com/",
+        "https://user@example.com/",
+        "https://good.example\\@evil.example/",
+        "https:\\\\evil.example",
+        "https:///nohost",
+        "https://example.com:99999/",
+        "https://exa mple.com/",
+        "https://example.com/\n",
+        "",
+        "x" * 3000,
+    ],
+)
+def test_other_urls_are_refused(url: str) -> None:
+    assert safe_http_url(url) is None
+    assert safe_image_url(url) is None
+
+
+@pytest.mark.parametrize("value", [None, 42, ["https://example.com"], {"url": "https://x"}])
+def test_non_strings_are_refused(value: object) -> None:
+    assert safe_http_url(value) is None
+
+
+def test_images_need_https() -> None:
+    assert safe_image_url("https://cdn.example.com/a.png") == "https://cdn.example.com/a.png"
+    assert safe_image_url("http://cdn.example.com/a.png") is None
+
+
+def test_sources_are_numbered_deduplicated_and_checked() -> None:
+    item = f.assistant_message(
+        "first part",
+        "second part",
+        annotations=[
+            f.url_annotation("https://docs.example.com/a"),
+            f.file_annotation("report.pdf"),
+            f.url_annotation("https://docs.example.com/a"),
+            f.url_annotation("javascript:alert(1)"),
+            f.file_annotation("report.pdf"),
+            {"type": "url", "source": {"type": "url"}},
+            {"type": "weird"},
+        ],
+    )
+    item["content"][-1]["annotations"].append("not an object")
+    assert annotation_sources(item) == [
+        Source(1, "url", "https://docs.example.com/a", "https://docs.example.com/a"),
+        Source(2, "file", "report.pdf", None),
+        Source(3, "url", "javascript:alert(1)", None),
+    ]
+
+
+def test_sources_collected_across_content_parts() -> None:
+    item = f.assistant_message("one", "two")
+    item["content"][0]["annotations"] = [f.url_annotation("https://a.example")]
+    item["content"][1]["annotations"] = [f.url_annotation("https://b.example")]
+    assert [s.label for s in annotation_sources(item)] == ["https://a.example", "https://b.example"]
+
+
+def test_no_sources_without_annotations() -> None:
+    assert annotation_sources(f.assistant_message("plain")) == []
+    assert annotation_sources({"type": "chatkit.assistant_message", "content": None}) == []
+
+
+def test_pretty_json_indents_valid_json() -> None:
+    assert pretty_json('{"city":"Lisbon","days":[1,2]}') == json.dumps(
+        {"city": "Lisbon", "days": [1, 2]}, indent=2
+    )
+    assert pretty_json('{"name": "São Paulo"}') == '{\n  "name": "São Paulo"\n}'
+
+
+@pytest.mark.parametrize("raw", ["not json", "{'single': 'quotes'}", "[1, 2", ""])
+def test_pretty_json_keeps_anything_else_as_is(raw: str) -> None:
+    assert pretty_json(raw) == raw
+
+
+def test_pretty_json_of_nothing_is_empty() -> None:
+    assert pretty_json(None) == ""
+
+
+def test_item_kinds() -> None:
+    assert item_kind(f.user_message()) == "user_message"
+    assert item_kind(f.assistant_message()) == "assistant_message"
+    assert item_kind(f.widget_item({"type": "Card", "children": []})) == "widget"
+    assert item_kind(f.tool_call()) == "client_tool_call"
+    assert item_kind(f.task()) == "task"
+    assert item_kind(f.task_group()) == "task_group"
+    assert item_kind({"type": "chatkit.future_thing"}) == "unknown"
+    assert item_kind({"type": '"><script>'}) == "unknown"
+    assert item_kind("not an item") == "unknown"
+
+
+def test_timestamps() -> None:
+    assert datetime_iso(f.CREATED_AT) == "2024-04-05T19:33:20Z"
+    assert datetime_human(f.CREATED_AT) == "5 Apr 2024, 19:33 UTC"
+    assert datetime_iso("2024-04-05T21:33:20+02:00") == "2024-04-05T19:33:20Z"
+    for bad in (None, "", "yesterday", True, 10**20, [1]):
+        assert datetime_iso(bad) == ""
+        assert datetime_human(bad) == ""
