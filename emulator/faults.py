@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .config import EmulatorConfig
-from .errors import ApiError, canned_error
+from .errors import ApiError, canned_error, invalid_request
 from .fields import as_integer, as_object, as_string, invalid_type, invalid_value, reject_unknown
 
 _METHODS = ("GET", "POST", "DELETE")
@@ -118,7 +118,11 @@ def _rate(value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise invalid_type(value, "error_rate", "a number")
     if not 0.0 <= value <= 1.0:
-        raise invalid_value(str(value), "error_rate", ("a number from 0 to 1",))
+        raise invalid_request(
+            f"Invalid 'error_rate': expected a number from 0 to 1, but got {value} instead.",
+            param="error_rate",
+            code="invalid_value",
+        )
     return float(value)
 
 

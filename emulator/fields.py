@@ -107,7 +107,7 @@ def as_integer(
 def invalid_value(value: str, path: str, supported: tuple[str, ...]) -> ApiError:
     choices = ", ".join(f"'{choice}'" for choice in supported)
     return invalid_request(
-        f"Invalid value: '{value}'. Supported values are: {choices}.",
+        f"Invalid value for '{path}': '{value}'. Supported values are: {choices}.",
         param=path,
         code="invalid_value",
     )
