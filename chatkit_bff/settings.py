@@ -163,7 +163,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     api_base = api_base or DEFAULT_API_BASE
     if not api_base.startswith(("https://", "http://")):
         problems.append(f"CHATKIT_API_BASE must be an http(s) URL, got {api_base!r}")
-    elif production and not api_base.startswith("https://"):
+    elif production and not uses_emulator and not api_base.startswith("https://"):
         problems.append("CHATKIT_API_BASE must use https in production")
 
     workflow_id = env.get("CHATKIT_WORKFLOW_ID", "")
