@@ -27,7 +27,7 @@ def create_thread() -> Response:
     Answers the created ChatKitThread (its id included).
     """
     body = parse_json_body(request.get_data())
-    return jsonify(emulator_state().store.seed_threads([body], path="thread")[0])
+    return jsonify(emulator_state().store.seed_threads([body], path="")[0])
 
 
 @control.post("/threads/<thread_id>/items")

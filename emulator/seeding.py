@@ -18,6 +18,7 @@ from .fields import (
     as_string,
     invalid_type,
     invalid_value,
+    join,
     reject_unknown,
     required,
 )
@@ -50,18 +51,18 @@ def build_thread(raw: object, path: str, now: int) -> tuple[ChatKitThread, list[
     """The thread described by ``raw`` and its raw seed items (built with ``build_item``)."""
     fields = as_object(raw, path)
     reject_unknown(fields, path, ("id", "user", "title", "status", "created_at", "items"))
-    thread_id = as_string(fields.get("id") or new_id(THREAD_PREFIX), f"{path}.id", min_length=1)
+    thread_id = as_string(fields.get("id") or new_id(THREAD_PREFIX), join(path, "id"), min_length=1)
     title = fields.get("title")
     raw_items = fields.get("items", [])
     if not isinstance(raw_items, list):
-        raise invalid_type(raw_items, f"{path}.items", "an array")
+        raise invalid_type(raw_items, join(path, "items"), "an array")
     thread: ChatKitThread = {
         "id": thread_id,
         "object": "chatkit.thread",
-        "created_at": as_integer(fields.get("created_at", now), f"{path}.created_at"),
-        "title": None if title is None else as_string(title, f"{path}.title"),
-        "status": _thread_status(fields.get("status", "active"), f"{path}.status"),
-        "user": as_string(required(fields, "user", path), f"{path}.user", min_length=1),
+        "created_at": as_integer(fields.get("created_at", now), join(path, "created_at")),
+        "title": None if title is None else as_string(title, join(path, "title")),
+        "status": _thread_status(fields.get("status", "active"), join(path, "status")),
+        "user": as_string(required(fields, "user", path), join(path, "user"), min_length=1),
     }
     return thread, raw_items
 

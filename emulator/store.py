@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .clock import Clock
 from .errors import ApiError, not_found
+from .fields import join
 from .ids import SESSION_PREFIX, new_client_secret, new_id
 from .models import ChatKitThread, ChatSession, ListPage, ThreadDeleteResponse, ThreadItem
 from .pagination import paginate
@@ -83,21 +84,24 @@ class Store:
             return [self._render_session(record) for record in self._sessions.values()]
 
     def seed_threads(self, raw_threads: list[object], path: str = "threads") -> list[ChatKitThread]:
-        """Add all threads with their items, or none of them when one is invalid."""
+        """Add all threads with their items, or none of them when one is invalid.
+
+        Errors name fields below ``path[index]``, or from the root when ``path`` is empty.
+        """
         with self._lock:
             built: list[_ThreadRecord] = []
             for index, raw in enumerate(raw_threads):
-                thread_path = f"{path}[{index}]"
+                thread_path = f"{path}[{index}]" if path else ""
                 thread, raw_items = build_thread(raw, thread_path, self.clock.now())
                 taken = {record.thread["id"] for record in built}
                 if thread["id"] in self._threads or thread["id"] in taken:
                     raise ApiError(
                         409,
                         f"Thread with id '{thread['id']}' already exists.",
-                        param=f"{thread_path}.id",
+                        param=join(thread_path, "id"),
                     )
                 record = _ThreadRecord(thread, next(self._sequence))
-                record.items = self._build_items(record, raw_items, f"{thread_path}.items")
+                record.items = self._build_items(record, raw_items, join(thread_path, "items"))
                 built.append(record)
             for record in built:
                 self._threads[record.thread["id"]] = record
