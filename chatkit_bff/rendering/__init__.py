@@ -8,6 +8,7 @@ from chatkit_bff.rendering.items import (
     annotation_sources,
     datetime_human,
     datetime_iso,
+    item_dom_id,
     item_kind,
     mappings,
     pretty_json,
@@ -40,6 +41,7 @@ def register_rendering(app: Flask) -> None:
         pretty_json=pretty_json,
         datetime_iso=datetime_iso,
         datetime_human=datetime_human,
+        item_dom_id=item_dom_id,
         item_kind=item_kind,
         mappings=mappings,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ __all__ = [
     "annotation_sources",
     "datetime_human",
     "datetime_iso",
+    "item_dom_id",
     "item_kind",
     "mappings",
     "pretty_json",
@@ -31,6 +33,7 @@ _KINDS = {
     "chatkit.task": "task",
     "chatkit.task_group": "task_group",
 }
+_ITEM_ID = re.compile(r"cthi_[A-Za-z0-9_-]{1,200}")
 # Pretty-printing a huge tool payload costs more than it helps whoever reads it.
 _PRETTY_JSON_LIMIT = 200_000
 # Indenting JSON is slow in the standard library; transcripts are re-rendered on every visit.
@@ -52,6 +55,13 @@ def item_kind(item: object) -> str:
     if not isinstance(item, Mapping):
         return "unknown"
     return _KINDS.get(str(item.get("type")), "unknown")
+
+
+def item_dom_id(value: object) -> str:
+    """The item id when it has upstream's shape, else "" (so no id can clobber page names)."""
+    if isinstance(value, str) and _ITEM_ID.fullmatch(value):
+        return value
+    return ""
 
 
 def mappings(value: object) -> list[Mapping[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
 import re
 from collections.abc import Sequence
 
@@ -109,9 +110,16 @@ def _table_cell(
 
 
 @functools.cache
+def _linkify_available() -> bool:
+    """Bare URLs become links only when the optional linkify-it-py package is installed."""
+    return importlib.util.find_spec("linkify_it") is not None
+
+
+@functools.cache
 def _markdown_it() -> MarkdownIt:
-    parser = MarkdownIt("commonmark", {"html": False, "linkify": False})
-    parser.enable(["table", "strikethrough"])
+    linkify = _linkify_available()
+    parser = MarkdownIt("commonmark", {"html": False, "linkify": linkify})
+    parser.enable(["table", "strikethrough", *(["linkify"] if linkify else [])])
     parser.add_render_rule("image", _image)
     parser.add_render_rule("th_open", _table_cell)
     parser.add_render_rule("td_open", _table_cell)
@@ -129,7 +137,7 @@ def _render(text: str) -> Markup:
 
 def _plain_line(text: str) -> Markup | None:
     """A single line with nothing Markdown or HTML would read specially is just a paragraph."""
-    if _NEEDS_MARKDOWN.search(text):
+    if _NEEDS_MARKDOWN.search(text) or _linkify_available():
         return None
     return Markup(f"<p>{text}</p>\n")  # noqa: S704 - no markup characters by the check above
 

@@ -9,6 +9,7 @@ from chatkit_bff.rendering.items import (
     annotation_sources,
     datetime_human,
     datetime_iso,
+    item_dom_id,
     item_kind,
     pretty_json,
     safe_http_url,
@@ -142,3 +143,9 @@ def test_timestamps() -> None:
     for bad in (None, "", "yesterday", True, 10**20, [1]):
         assert datetime_iso(bad) == ""
         assert datetime_human(bad) == ""
+
+
+def test_only_upstream_shaped_ids_become_element_ids() -> None:
+    assert item_dom_id("cthi_68eda5b1aee0") == "cthi_68eda5b1aee0"
+    for unsafe in ["config", "cthi_", "cthi_a b", 'cthi_x"onclick', "location", None, 7]:
+        assert item_dom_id(unsafe) == ""

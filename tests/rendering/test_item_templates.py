@@ -186,3 +186,9 @@ def test_a_mixed_transcript_renders_in_order(render_items: RenderItems) -> None:
     )
     parsed = assert_inert(html)
     assert [a.attrs["id"] for a in parsed.find_all("article")] == ["cthi_1", "cthi_2", "cthi_3"]
+
+
+def test_ids_that_could_clobber_page_names_are_left_out(render_items: RenderItems) -> None:
+    parsed = parse_html(render_items(f.user_message(item_id="csrf_token")))
+    (article,) = parsed.find_all("article")
+    assert "id" not in article.attrs

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import random
 
 import pytest
@@ -90,6 +91,9 @@ def test_raw_html_is_shown_as_text() -> None:
     assert parsed.text == "<b>bold?</b> <script>alert(1)</script>"
 
 
+@pytest.mark.skipif(
+    importlib.util.find_spec("linkify_it") is not None, reason="linkify-it-py is installed"
+)
 def test_bare_urls_stay_text_without_a_linkify_library() -> None:
     parsed = parse_html(render_markdown("see https://example.com now"))
     assert not parsed.find_all("a")
