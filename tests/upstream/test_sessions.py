@@ -274,12 +274,18 @@ ACCEPTED: list[tuple[str, dict[str, Any]]] = [
 )
 def test_create_at_the_edge_is_accepted(client: ChatKitClient, overrides: dict[str, Any]) -> None:
     session = client.create_session(params(**overrides))
-    assert session["status"] == "active"
+    received: dict[str, Any] = dict(session)
+
+    assert received["status"] == "active"
+    if "user" in overrides:
+        assert received["user"] == overrides["user"]
     if "state_variables" in overrides.get("workflow", {}):
-        assert session["workflow"]["state_variables"] == overrides["workflow"]["state_variables"]
+        assert received["workflow"]["state_variables"] == overrides["workflow"]["state_variables"]
+    if "expires_after" in overrides:
+        expected_expiry = int(time.time()) + overrides["expires_after"]["seconds"]
+        assert abs(received["expires_at"] - expected_expiry) <= 2
     if "rate_limits" in overrides:
-        assert session["max_requests_per_1_minute"] == 1
-    configuration = overrides.get("chatkit_configuration", {})
-    for section, values in configuration.items():
+        assert received["max_requests_per_1_minute"] == 1
+    for section, values in overrides.get("chatkit_configuration", {}).items():
         for key, value in values.items():
-            assert session["chatkit_configuration"][section][key] == value
+            assert received["chatkit_configuration"][section][key] == value
