@@ -261,7 +261,7 @@ class ChatKitClient:
     ) -> Result:
         attempts = self._config.max_retries + 1
         wait_budget = self._config.max_retry_wait
-        payload = None if body is None else json.dumps(body).encode("utf-8")
+        payload = None if body is None else json.dumps(body, allow_nan=False).encode("utf-8")
         headers = self._headers(with_body=payload is not None)
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
@@ -294,6 +294,14 @@ class ChatKitClient:
             )
             wait = self._wait_before_retry(failure, attempt, attempts, wait_budget)
             if wait is None:
+                if failure.repeatable and attempt < attempts:
+                    logger.warning(
+                        "not retrying %s %s: the upstream asks for %.1f s, over the %.1f s left",
+                        method,
+                        path,
+                        failure.error.retry_after,
+                        wait_budget,
+                    )
                 raise failure.error
             wait_budget -= wait
             logger.warning(
