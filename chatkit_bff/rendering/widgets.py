@@ -142,8 +142,8 @@ class _Renderer:
     def text(self, value: object) -> None:
         self.out.append(str(escape(_text(value))))
 
-    def open(self, tag: str, classes: str, extra: str = "") -> None:
-        self.out.append(f'<{tag} class="{escape(classes)}"{extra}>')
+    def open(self, tag: str, classes: str) -> None:
+        self.out.append(f'<{tag} class="{escape(classes)}">')
 
     # -- traversal -----------------------------------------------------------------
 
