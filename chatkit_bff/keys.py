@@ -9,6 +9,9 @@ SESSION_PREFIX = PREFIX + "session:"
 AUDIT_STREAM = PREFIX + "audit"
 USERS_INDEX = PREFIX + "users"
 MINT_LOG = PREFIX + "mints"
+USERS_WITH_OVERRIDES = PREFIX + "policy:overridden-users"
+CACHED_SECRET_PATTERN = PREFIX + "secret:*"
+USER_SECRETS_PATTERN = PREFIX + "secrets-of:*"
 
 
 def policy_overrides(user_id: str) -> str:
@@ -26,6 +29,11 @@ def secret_lock(user_id: str, fingerprint: str) -> str:
 def user_secrets(user_id: str) -> str:
     """Set of this user's cached-secret keys, so they can all be dropped at once."""
     return f"{PREFIX}secrets-of:{user_id}"
+
+
+def user_of_secrets_index(key: str) -> str:
+    """The user id in a `user_secrets` key (the inverse of `user_secrets`)."""
+    return key.removeprefix(f"{PREFIX}secrets-of:")
 
 
 def upstream_sessions(user_id: str) -> str:

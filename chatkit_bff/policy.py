@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+import math
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -137,6 +138,8 @@ def check_state_variables(
             errors[f"{path}.{key[:80]}"] = f"names must be 1 to {MAX_STATE_KEY_LENGTH} characters"
         elif not isinstance(item, str | int | float | bool) or item is None:
             errors[f"{path}.{key}"] = "must be a string, number or true/false"
+        elif isinstance(item, float) and not math.isfinite(item):
+            errors[f"{path}.{key}"] = "must be a finite number"
 
 
 def validate_overrides(document: Any) -> dict[str, Any]:
@@ -164,6 +167,32 @@ def validate_overrides(document: Any) -> dict[str, Any]:
     if errors:
         raise InvalidRequest("Some policy values are out of bounds.", fields=errors)
     return copy.deepcopy(document)
+
+
+def merged_state_variable_count(*layers: Mapping[str, Any], reserved: Collection[str] = ()) -> int:
+    """How many state variables a session would carry: the layers' names plus reserved names."""
+    names = set(reserved)
+    for layer in layers:
+        variables = layer.get("state_variables")
+        if isinstance(variables, Mapping):
+            names.update(variables)
+    return len(names)
+
+
+def check_merged_state_variables(
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    reserved: Collection[str] = (),
+) -> str | None:
+    """A field message when defaults + overrides (+ claim-mapped names) exceed the upstream cap."""
+    count = merged_state_variable_count(defaults, overrides, reserved=reserved)
+    if count <= MAX_STATE_VARIABLES:
+        return None
+    claims = f" and {len(reserved)} from sign-in claims" if reserved else ""
+    return (
+        f"would give {count} state variables together with the global defaults{claims}; "
+        f"at most {MAX_STATE_VARIABLES}"
+    )
 
 
 def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:

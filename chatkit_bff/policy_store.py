@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
 import redis
+from redis.client import Pipeline
 
 from . import keys
-from .policy import Policy, effective_policy, validate_overrides
+from .errors import InvalidRequest
+from .policy import (
+    MAX_STATE_VARIABLES,
+    Policy,
+    check_merged_state_variables,
+    effective_policy,
+    merged_state_variable_count,
+    validate_overrides,
+)
 
 
 @dataclass(frozen=True)
@@ -18,17 +28,28 @@ class StoredLayer:
     values: dict[str, Any]
     updated_by: str | None = None
     updated_at: float | None = None
+    updated_by_name: str | None = None
 
     @classmethod
     def load(cls, raw: bytes | str | None) -> StoredLayer:
         if not raw:
             return cls(values={})
         data = json.loads(raw)
-        return cls(data.get("values", {}), data.get("updated_by"), data.get("updated_at"))
+        return cls(
+            data.get("values", {}),
+            data.get("updated_by"),
+            data.get("updated_at"),
+            data.get("updated_by_name"),
+        )
 
     def dump(self) -> str:
         return json.dumps(
-            {"values": self.values, "updated_by": self.updated_by, "updated_at": self.updated_at}
+            {
+                "values": self.values,
+                "updated_by": self.updated_by,
+                "updated_at": self.updated_at,
+                "updated_by_name": self.updated_by_name,
+            }
         )
 
 
@@ -42,9 +63,23 @@ class PolicyLayers:
         return effective_policy(self.defaults.values, self.overrides.values)
 
 
+@dataclass(frozen=True)
+class LayerChange:
+    """One layer before and after a write (an empty `after` means the layer was removed)."""
+
+    before: StoredLayer
+    after: StoredLayer
+
+
+# Queues more commands (the audit record) in the same MULTI as the policy write.
+AlsoInTransaction = Callable[[Pipeline, LayerChange], None]
+
+
 class PolicyStore:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, *, claim_variables: Collection[str] = ()) -> None:
         self._redis = client
+        # Variables filled from sign-in claims count toward the upstream cap of 64.
+        self._claim_variables = frozenset(claim_variables)
 
     def layers(self, user_id: str) -> PolicyLayers:
         """Both layers in one round trip."""
@@ -62,15 +97,161 @@ class PolicyStore:
     def overrides(self, user_id: str) -> StoredLayer:
         return StoredLayer.load(self._redis.get(keys.policy_overrides(user_id)))
 
+    def count_users_with_overrides(self) -> int:
+        return int(self._redis.scard(keys.USERS_WITH_OVERRIDES))
+
     def set_defaults(self, values: Any, *, actor: str) -> StoredLayer:
-        layer = StoredLayer(validate_overrides(values), actor, time.time())
-        self._redis.set(keys.POLICY_DEFAULTS, layer.dump())
-        return layer
+        return self.replace_defaults(values, actor=actor).after
 
     def set_overrides(self, user_id: str, values: Any, *, actor: str) -> StoredLayer:
-        layer = StoredLayer(validate_overrides(values), actor, time.time())
-        self._redis.set(keys.policy_overrides(user_id), layer.dump())
-        return layer
+        return self.replace_overrides(user_id, values, actor=actor).after
 
     def clear_overrides(self, user_id: str) -> None:
-        self._redis.delete(keys.policy_overrides(user_id))
+        self.remove_overrides(user_id, actor="system")
+
+    def replace_overrides(
+        self,
+        user_id: str,
+        values: Any,
+        *,
+        actor: str,
+        actor_name: str | None = None,
+        also: AlsoInTransaction | None = None,
+    ) -> LayerChange:
+        """Validate and store a user's overrides; atomic with `also` and with the defaults read."""
+        validated = validate_overrides(values)
+        key = keys.policy_overrides(user_id)
+
+        def write(pipe: Pipeline) -> LayerChange:
+            raw_defaults, raw_before = pipe.mget([keys.POLICY_DEFAULTS, key])
+            defaults = StoredLayer.load(raw_defaults)
+            problem = check_merged_state_variables(
+                defaults.values, validated, self._claim_variables
+            )
+            if problem:
+                raise InvalidRequest(
+                    "Some policy values are out of bounds.", fields={"state_variables": problem}
+                )
+            change = LayerChange(
+                StoredLayer.load(raw_before),
+                StoredLayer(validated, actor, time.time(), actor_name),
+            )
+            pipe.multi()
+            pipe.set(key, change.after.dump())
+            if validated:
+                pipe.sadd(keys.USERS_WITH_OVERRIDES, user_id)
+            else:
+                pipe.srem(keys.USERS_WITH_OVERRIDES, user_id)
+            if also is not None:
+                also(pipe, change)
+            return change
+
+        return _atomically(self._redis, write, keys.POLICY_DEFAULTS, key)
+
+    def remove_overrides(
+        self,
+        user_id: str,
+        *,
+        actor: str,
+        actor_name: str | None = None,
+        also: AlsoInTransaction | None = None,
+    ) -> LayerChange:
+        """Back to the defaults for this user."""
+        key = keys.policy_overrides(user_id)
+
+        def write(pipe: Pipeline) -> LayerChange:
+            change = LayerChange(
+                StoredLayer.load(pipe.get(key)), StoredLayer({}, actor, time.time(), actor_name)
+            )
+            pipe.multi()
+            pipe.delete(key)
+            pipe.srem(keys.USERS_WITH_OVERRIDES, user_id)
+            if also is not None:
+                also(pipe, change)
+            return change
+
+        return _atomically(self._redis, write, key)
+
+    def replace_defaults(
+        self,
+        values: Any,
+        *,
+        actor: str,
+        actor_name: str | None = None,
+        also: AlsoInTransaction | None = None,
+    ) -> LayerChange:
+        """Validate and store the global defaults; refused if any user would exceed the caps."""
+        validated = validate_overrides(values)
+
+        def write(pipe: Pipeline) -> LayerChange:
+            user_ids = sorted(_decode(m) for m in pipe.smembers(keys.USERS_WITH_OVERRIDES))
+            override_keys = [keys.policy_overrides(u) for u in user_ids]
+            if override_keys:
+                pipe.watch(*override_keys)  # type: ignore[no-untyped-call]
+            problem = self._state_variable_problem(
+                validated, [StoredLayer.load(raw).values for raw in _mget(pipe, override_keys)]
+            )
+            if problem:
+                raise InvalidRequest(
+                    "Some policy values are out of bounds.", fields={"state_variables": problem}
+                )
+            change = LayerChange(
+                StoredLayer.load(pipe.get(keys.POLICY_DEFAULTS)),
+                StoredLayer(validated, actor, time.time(), actor_name),
+            )
+            pipe.multi()
+            pipe.set(keys.POLICY_DEFAULTS, change.after.dump())
+            if also is not None:
+                also(pipe, change)
+            return change
+
+        return _atomically(self._redis, write, keys.POLICY_DEFAULTS, keys.USERS_WITH_OVERRIDES)
+
+    def _state_variable_problem(
+        self, defaults: dict[str, Any], every_overrides: list[dict[str, Any]]
+    ) -> str | None:
+        own = merged_state_variable_count(defaults, reserved=self._claim_variables)
+        if own > MAX_STATE_VARIABLES:
+            claims = " with the ones from sign-in claims" if self._claim_variables else ""
+            return f"would be {own} state variables{claims}; at most {MAX_STATE_VARIABLES}"
+        worst = max(
+            (
+                merged_state_variable_count(defaults, o, reserved=self._claim_variables)
+                for o in every_overrides
+            ),
+            default=0,
+        )
+        if worst > MAX_STATE_VARIABLES:
+            over = sum(
+                merged_state_variable_count(defaults, o, reserved=self._claim_variables)
+                > MAX_STATE_VARIABLES
+                for o in every_overrides
+            )
+            return (
+                f"would give {over} user(s) with their own state variables up to {worst}; "
+                f"at most {MAX_STATE_VARIABLES}"
+            )
+        return None
+
+
+def _atomically(
+    client: redis.Redis, write: Callable[[Pipeline], LayerChange], *watched: str
+) -> LayerChange:
+    """Optimistic transaction: read under WATCH, queue writes after MULTI, retry on conflict."""
+    with client.pipeline() as pipe:
+        while True:
+            try:
+                pipe.watch(*watched)  # type: ignore[no-untyped-call]
+                change = write(pipe)
+                pipe.execute()
+                return change
+            except redis.WatchError:
+                continue
+
+
+def _decode(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _mget(pipe: Pipeline, names: list[str]) -> list[Any]:
+    return list(pipe.mget(names)) if names else []
