@@ -19,6 +19,7 @@ def sign_in(identity: Identity) -> None:
     session[SESSION_SIGNED_IN_AT] = time.time()
     g.identity = identity
     services().sessions.add(session.sid, identity.user_id, identity.sid)  # type: ignore[attr-defined]
+    services().directory.record_sign_in(identity)
 
 
 def sign_out() -> Identity | None:

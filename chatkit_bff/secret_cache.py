@@ -33,6 +33,16 @@ class CachedSecret:
         return now < self.serve_until
 
 
+@dataclass(frozen=True)
+class CachedSession:
+    """A cached secret's metadata; the secret itself stays sealed."""
+
+    session_id: str
+    created_at: int
+    expires_at: int
+    serve_until: float
+
+
 class SecretCache:
     def __init__(
         self,
@@ -88,6 +98,34 @@ class SecretCache:
             pipe.delete(index)
             results = pipe.execute()
         return int(results[0]) if members else 0
+
+    def drop_everyone(self) -> int:
+        """Forget every user's cached secrets (SCAN over the per-user indexes, never KEYS)."""
+        dropped = 0
+        for index in self._redis.scan_iter(match=keys.USER_SECRETS_PATTERN, count=500):
+            dropped += self.drop_user(keys.user_of_secrets_index(index.decode()))
+        return dropped
+
+    def count_cached(self) -> int:
+        """How many secrets are cached right now, across users (a SCAN over their keys)."""
+        return sum(1 for _ in self._redis.scan_iter(match=keys.CACHED_SECRET_PATTERN, count=1000))
+
+    def cached_sessions(self, user_id: str) -> list[CachedSession]:
+        """What is cached for a user, without the secrets: for the admin console."""
+        found: list[CachedSession] = []
+        members: set[bytes] = self._redis.smembers(keys.user_secrets(user_id))  # type: ignore[assignment]
+        for key in sorted(members):
+            raw = self._redis.get(key)
+            plaintext = self._box.open(raw, key) if isinstance(raw, bytes) else None
+            if plaintext is None:
+                continue
+            secret = CachedSecret(**json.loads(plaintext))
+            found.append(
+                CachedSession(
+                    secret.session_id, secret.created_at, secret.expires_at, secret.serve_until
+                )
+            )
+        return found
 
     def lock(self, user_id: str, fingerprint: str, hold_seconds: float) -> Lock:
         """A cross-process lock so concurrent misses cause one upstream create."""

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import redis
 
+from .admin_ops import AdminOps
+from .audit import AuditLog
 from .crypto import SealedBox
 from .mint_ledger import MintLedger
 from .policy_store import PolicyStore
@@ -14,6 +16,7 @@ from .session_broker import SessionBroker, Workflow
 from .session_registry import SessionRegistry
 from .settings import Settings
 from .upstream import ChatKitClient, ClientConfig
+from .users import UserDirectory
 
 
 @dataclass
@@ -26,6 +29,9 @@ class Services:
     ledger: MintLedger
     broker: SessionBroker
     sessions: SessionRegistry
+    directory: UserDirectory
+    audit: AuditLog
+    admin: AdminOps
 
     def close(self) -> None:
         self.chatkit.close()
@@ -61,13 +67,28 @@ def build_services(settings: Settings) -> Services:
         workflow=Workflow(settings.workflow_id, settings.workflow_version),
         claim_map=settings.state_variable_claims,
     )
+    policies = PolicyStore(client, claim_variables=settings.state_variable_claims.values())
+    sessions = SessionRegistry(client)
+    directory = UserDirectory(client)
+    audit = AuditLog(client, max_entries=settings.audit_max_entries)
     return Services(
         settings=settings,
         redis=client,
         chatkit=chatkit,
-        policies=PolicyStore(client),
+        policies=policies,
         secrets=secrets,
         ledger=ledger,
         broker=broker,
-        sessions=SessionRegistry(client),
+        sessions=sessions,
+        directory=directory,
+        audit=audit,
+        admin=AdminOps(
+            policies=policies,
+            audit=audit,
+            directory=directory,
+            broker=broker,
+            sessions=sessions,
+            secrets=secrets,
+            ledger=ledger,
+        ),
     )
