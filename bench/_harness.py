@@ -1,0 +1,134 @@
+"""Shared parts of the benchmarks: services on loopback and a closed-loop HTTP load generator."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.support.servers import free_port, wait_for_port  # noqa: E402
+
+
+@contextmanager
+def process(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
+    """Run a server process until the block ends; yield its base URL."""
+    proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT)
+    try:
+        wait_for_port(port, timeout=30)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+
+@contextmanager
+def emulator(latency_ms: int, api_key: str) -> Iterator[str]:
+    port = free_port()
+    env = {"EMULATOR_LATENCY_MS": str(latency_ms), "EMULATOR_API_KEY": api_key}
+    args = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port)]
+    with process(args, env, port) as url:
+        yield url
+
+
+@contextmanager
+def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+    port = free_port()
+    args = [
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
+        f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()",
+    ]  # fmt: skip
+    with process(args, env, port) as url:
+        yield url
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+
+
+@dataclass
+class Result:
+    name: str
+    seconds: float
+    latencies: list[float]
+    errors: int
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(int(q * len(ordered)), len(ordered) - 1)] * 1000 if ordered else 0.0
+
+    def row(self) -> str:
+        return (
+            f"{self.name:<34} {self.rps:>9.1f} req/s   p50 {self.percentile(0.5):>7.2f} ms"
+            f"   p99 {self.percentile(0.99):>7.2f} ms   errors {self.errors}"
+        )
+
+
+def run_load(
+    name: str,
+    base_url: str,
+    requests_for: Callable[[int], Request],
+    *,
+    seconds: float,
+    concurrency: int,
+    expect_status: int = 200,
+) -> Result:
+    """Closed loop: `concurrency` workers send requests back to back for `seconds`."""
+    host = urlsplit(base_url)
+    latencies: list[list[float]] = [[] for _ in range(concurrency)]
+    errors = [0] * concurrency
+    deadline = time.monotonic() + seconds
+
+    def worker(index: int) -> None:
+        sent = 0
+        while time.monotonic() < deadline:
+            request = requests_for(index + sent * concurrency)
+            sent += 1
+            started = time.perf_counter()
+            connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+            try:
+                connection.request(request.method, request.path, request.body, request.headers)
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == expect_status
+            except OSError:
+                ok = False
+            finally:
+                connection.close()
+            if ok:
+                latencies[index].append(time.perf_counter() - started)
+            else:
+                errors[index] += 1
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    merged = [value for per_worker in latencies for value in per_worker]
+    return Result(name, elapsed, merged, sum(errors))
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else 0.0

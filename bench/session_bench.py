@@ -1,0 +1,151 @@
+"""Benchmark POST /api/chatkit/session under gunicorn (2 workers) with N signed-in users.
+
+    python bench/session_bench.py [--users 20] [--seconds 60] [--concurrency 8]
+
+Phases, each against the same kind of server (gunicorn, 2 sync workers, private Redis):
+  (a) warm cache: every user's secret is cached, so a call is served from Redis;
+  (b) cache disabled (SECRET_CACHE=off): a new upstream session on every call, as the
+      official starter app does, against the emulator with 150 ms added latency;
+  (c) floor: GET /readyz in the same app, one Redis round trip and nothing else.
+Users sign in through a real OpenID Connect flow at a local provider. Prints requests/s,
+p50 and p99 for each, the ratios a/c and a/b, and how many upstream sessions were created.
+Targets: a/c >= 0.5, a/b >= 50, creates = N during the (a) run with 600 s sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+
+import redis
+import requests
+from _harness import Request, Result, emulator, gunicorn, run_load
+
+from chatkit_bff.policy_store import PolicyStore
+from tests.oidc_provider import ProviderClient, ProviderUser, running_provider
+from tests.support.servers import redis_server
+
+API_KEY = "sk-bench-0123456789abcdef0123456789"
+SECRET_KEY = "bench-secret-key-4f1c9a7e2b8d4c6a9e0f1b2c3d4e5f60"
+CLIENT_ID, CLIENT_SECRET = "bff-bench", "bench-client-secret-1234567890"
+_CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+@contextmanager
+def bff(env: dict[str, str], provider_client: ProviderClient) -> Iterator[str]:
+    with gunicorn(env) as url:
+        provider_client.redirect_uris.append(f"{url}/auth/callback")
+        provider_client.post_logout_redirect_uris.append(f"{url}/")
+        yield url
+
+
+def sign_in(base: str, sub: str) -> tuple[str, str]:
+    """Sign one user in through the provider; return (Cookie header, CSRF token)."""
+    browser = requests.Session()
+    authorize = browser.get(f"{base}/login", allow_redirects=True, timeout=10)
+    callback = browser.post(
+        authorize.url, data={"username": sub}, allow_redirects=False, timeout=10
+    )
+    browser.get(callback.headers["Location"], allow_redirects=True, timeout=10)
+    page = browser.get(f"{base}/", timeout=10).text
+    token = _CSRF.search(page)
+    if token is None or not browser.cookies:
+        raise SystemExit(f"sign-in failed for {sub}")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in browser.cookies if "127.0.0.1" in c.domain)
+    return cookie, token.group(1)
+
+
+def session_calls(users: list[tuple[str, str]]) -> object:
+    body = json.dumps({"current_client_secret": None}).encode()
+
+    def request_for(n: int) -> Request:
+        cookie, token = users[n % len(users)]
+        headers = {"Cookie": cookie, "X-CSRFToken": token, "Content-Type": "application/json"}
+        return Request("POST", "/api/chatkit/session", headers, body)
+
+    return request_for
+
+
+def creates(emulator_url: str) -> int:
+    log = requests.get(f"{emulator_url}/_emulator/requests", timeout=10).json()["requests"]
+    return sum(1 for r in log if r["method"] == "POST" and r["path"] == "/v1/chatkit/sessions")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    args = parser.parse_args()
+
+    people = [
+        ProviderUser(f"user{i}", f"User {i}", f"user{i}@example.com") for i in range(args.users)
+    ]
+    client = ProviderClient(CLIENT_ID, CLIENT_SECRET, [], [])
+    with ExitStack() as stack:
+        redis_url = stack.enter_context(redis_server())
+        PolicyStore(redis.Redis.from_url(redis_url)).set_defaults(
+            {"mint_requests_per_minute": 100_000, "session_seconds": 600}, actor="bench"
+        )
+        upstream = stack.enter_context(emulator(150, API_KEY))
+        provider = stack.enter_context(running_provider(people, [client]))
+        env = {
+            "APP_ENV": "development",
+            "SECRET_KEY": SECRET_KEY,
+            "REDIS_URL": redis_url,
+            "OPENAI_API_KEY": API_KEY,
+            "CHATKIT_API_BASE": f"{upstream}/v1",
+            "CHATKIT_WORKFLOW_ID": "wf_bench",
+            "OIDC_ISSUER": provider.issuer,
+            "OIDC_CLIENT_ID": CLIENT_ID,
+            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+            "LOGIN_RATE_LIMIT": "100000/minute",
+        }
+        run = {"seconds": args.seconds, "concurrency": args.concurrency}
+
+        with bff(env, client) as cached:
+            users = [sign_in(cached, p.sub) for p in people]
+            requests.delete(f"{upstream}/_emulator/requests", timeout=10)
+            call = session_calls(users)
+            for cookie, token in users:  # warm the cache: one create per user
+                requests.post(
+                    f"{cached}/api/chatkit/session",
+                    json={"current_client_secret": None},
+                    headers={"Cookie": cookie, "X-CSRFToken": token},
+                    timeout=30,
+                ).raise_for_status()
+            warm = run_load("(a) warm cache", cached, call, **run)
+            warm_creates = creates(upstream)
+            floor = run_load(
+                "(c) floor: one Redis round trip",
+                cached,
+                lambda _n: Request("GET", "/readyz"),
+                **run,
+            )
+
+        with bff({**env, "SECRET_CACHE": "off"}, client) as uncached:
+            users = [sign_in(uncached, p.sub) for p in people]
+            cold = run_load("(b) no cache, 150 ms upstream", uncached, session_calls(users), **run)
+
+    report([warm, cold, floor], warm_creates, args.users)
+    return 0
+
+
+def report(results: list[Result], warm_creates: int, users: int) -> None:
+    warm, cold, floor = results
+    print()
+    for result in results:
+        print(result.row())
+    print()
+    print(f"a/c (warm vs floor)    {warm.rps / floor.rps:6.2f}   target >= 0.5")
+    print(f"a/b (warm vs no cache) {warm.rps / cold.rps:6.1f}   target >= 50")
+    print(f"upstream creates during (a): {warm_creates} for {users} users   target = {users}")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
