@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.policy import Policy
+from chatkit_bff.thread_owners import ThreadOwners
+from chatkit_bff.thread_params import check_thread_id, parse_page_query
+from chatkit_bff.threads import UserThreads
 from extensions import limiter
 
 from ._current_user import current_identity, require_identity, services, session_expires_in
@@ -82,3 +85,40 @@ def me() -> ResponseReturnValue:
             "session_expires_in": session_expires_in(),
         }
     )
+
+
+# --- thread history: only the signed-in user's own threads ------------------------------
+
+
+def current_user_threads() -> UserThreads:
+    """The signed-in user's threads; anyone else's thread is a 404 like a missing one."""
+    svc = services()
+    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), require_identity().user_id)
+
+
+def _private(payload: Any) -> Response:
+    response = jsonify(payload)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/threads")
+def list_threads() -> ResponseReturnValue:
+    return _private(current_user_threads().list_threads(parse_page_query(request.args)))
+
+
+@bp.get("/threads/<thread_id>")
+def retrieve_thread(thread_id: str) -> ResponseReturnValue:
+    return _private(current_user_threads().get(check_thread_id(thread_id)))
+
+
+@bp.get("/threads/<thread_id>/items")
+def list_thread_items(thread_id: str) -> ResponseReturnValue:
+    check_thread_id(thread_id)
+    query = parse_page_query(request.args)
+    return _private(current_user_threads().items(thread_id, query))
+
+
+@bp.delete("/threads/<thread_id>")
+def delete_thread(thread_id: str) -> ResponseReturnValue:
+    return _private(current_user_threads().delete(check_thread_id(thread_id)))

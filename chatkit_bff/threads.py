@@ -1,0 +1,191 @@
+"""One signed-in user's ChatKit threads: only their own, anyone else's is "not found"."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .errors import InvalidRequest, NotFound
+from .paging import page_of
+from .thread_owners import ThreadOwners
+from .thread_params import UPSTREAM_MAX_LIMIT, PageQuery
+from .upstream import (
+    BadRequestError,
+    ChatKitClient,
+    ChatKitThread,
+    NotFoundError,
+    ThreadDeleted,
+    ThreadItem,
+    ThreadItemListPage,
+    ThreadListPage,
+)
+
+NOT_FOUND_MESSAGE = "No conversation with this id."
+_PAGING_PARAMS = ("limit", "order", "after", "before")
+
+
+def thread_not_found() -> NotFound:
+    """The one answer for a missing thread and for another user's: they must not differ."""
+    return NotFound(NOT_FOUND_MESSAGE)
+
+
+@contextmanager
+def _paging_errors() -> Iterator[None]:
+    """An upstream 400 about a paging parameter is the caller's mistake: a 400 naming it."""
+    try:
+        yield
+    except BadRequestError as exc:
+        if exc.param in _PAGING_PARAMS:
+            problem = (
+                "no object with that id in this list"
+                if exc.param in ("after", "before")
+                else "was refused"
+            )
+            raise InvalidRequest(
+                f"Invalid '{exc.param}': {problem}.", fields={exc.param: problem}
+            ) from None
+        raise
+
+
+class UserThreads:
+    """Reads and deletes threads on behalf of one user.
+
+    The upstream API key sees every user's threads, so each call on a single thread first
+    checks `thread.user` (remembered for a few minutes in `ThreadOwners`).
+    """
+
+    def __init__(self, chatkit: ChatKitClient, owners: ThreadOwners, user_id: str) -> None:
+        self._chatkit = chatkit
+        self._owners = owners
+        self.user_id = user_id
+
+    # --- lists of threads -----------------------------------------------------------------
+
+    def list_threads(self, query: PageQuery) -> ThreadListPage:
+        """One page of the user's threads (the upstream filters them by `user`)."""
+        with _paging_errors():
+            page = self._chatkit.list_threads(
+                user=self.user_id,
+                limit=query.limit,
+                order=query.order,
+                after=query.after,
+                before=query.before,
+            )
+        self._owners.remember(page["data"])
+        return page
+
+    def recent(self, count: int, query: PageQuery, page_size: int) -> ThreadListPage:
+        """A page (newest first) of only the user's `count` newest threads."""
+        window: list[ChatKitThread] = []
+        after: str | None = None
+        while len(window) < count:
+            page = self._chatkit.list_threads(
+                user=self.user_id,
+                limit=min(UPSTREAM_MAX_LIMIT, count - len(window)),
+                order="desc",
+                after=after,
+            )
+            window.extend(page["data"])
+            if not page["has_more"] or not page["data"]:
+                break
+            after = page["last_id"]
+        self._owners.remember(window)
+        return page_of(window, query, page_size)
+
+    # --- one thread -------------------------------------------------------------------------
+
+    @contextmanager
+    def _thread_call(self, thread_id: str) -> Iterator[None]:
+        try:
+            with _paging_errors():
+                yield
+        except NotFoundError:
+            self._owners.forget(thread_id)
+            raise thread_not_found() from None
+
+    def get(self, thread_id: str) -> ChatKitThread:
+        """The thread, fetched fresh (title and status change), if it is the user's."""
+        with self._thread_call(thread_id):
+            thread = self._chatkit.retrieve_thread(thread_id)
+        self._owners.remember([thread])
+        if thread["user"] != self.user_id:
+            raise thread_not_found()
+        return thread
+
+    def check_owner(self, thread_id: str) -> None:
+        """Pass if the thread is the user's; 404 otherwise. Costs no upstream call when memoized."""
+        owner = self._owners.owner(thread_id)
+        if owner is None:
+            self.get(thread_id)
+        elif owner != self.user_id:
+            raise thread_not_found()
+
+    def items(self, thread_id: str, query: PageQuery) -> ThreadItemListPage:
+        """A page of the thread's items; a `limit` above the upstream's 100 walks its pages."""
+        self.check_owner(thread_id)
+        return self._items(thread_id, query)
+
+    def transcript(
+        self, thread_id: str, query: PageQuery
+    ) -> tuple[ChatKitThread, ThreadItemListPage]:
+        """The thread (title, status) and a page of its items: two upstream calls per 100 items."""
+        thread = self.get(thread_id)
+        return thread, self._items(thread_id, query)
+
+    def everything(self, thread_id: str) -> tuple[ChatKitThread, list[ThreadItem]]:
+        """The thread and all its items, oldest first (for exports)."""
+        thread = self.get(thread_id)
+        page = self._walk(thread_id, PageQuery(order="asc"), limit=None)
+        return thread, page["data"]
+
+    def delete(self, thread_id: str) -> ThreadDeleted:
+        self.check_owner(thread_id)
+        with self._thread_call(thread_id):
+            deleted = self._chatkit.delete_thread(thread_id)
+        self._owners.forget(thread_id)
+        return deleted
+
+    # --- items ------------------------------------------------------------------------------
+
+    def _items(self, thread_id: str, query: PageQuery) -> ThreadItemListPage:
+        if query.limit is None or query.limit <= UPSTREAM_MAX_LIMIT:
+            with self._thread_call(thread_id):
+                return self._chatkit.list_items(
+                    thread_id,
+                    limit=query.limit,
+                    order=query.order,
+                    after=query.after,
+                    before=query.before,
+                )
+        return self._walk(thread_id, query, limit=query.limit)
+
+    def _walk(self, thread_id: str, query: PageQuery, *, limit: int | None) -> ThreadItemListPage:
+        """Up to `limit` items (None: all) from the cursor on, one upstream page at a time."""
+        backwards = query.before is not None and query.after is None
+        after, before = query.after, query.before
+        collected: list[ThreadItem] = []
+        while True:
+            want = (
+                UPSTREAM_MAX_LIMIT
+                if limit is None
+                else min(UPSTREAM_MAX_LIMIT, limit - len(collected))
+            )
+            with self._thread_call(thread_id):
+                page = self._chatkit.list_items(
+                    thread_id, limit=want, order=query.order, after=after, before=before
+                )
+            if backwards:
+                collected[:0] = page["data"]
+                before = page["first_id"]
+            else:
+                collected.extend(page["data"])
+                after = page["last_id"]
+            full = limit is not None and len(collected) >= limit
+            if full or not page["has_more"] or not page["data"]:
+                return {
+                    "object": "list",
+                    "data": collected,
+                    "first_id": collected[0]["id"] if collected else None,
+                    "last_id": collected[-1]["id"] if collected else None,
+                    "has_more": page["has_more"],
+                }
