@@ -1,16 +1,139 @@
-"""Chat pages (server-rendered)."""
+"""Chat pages (server-rendered): thread list, transcript, delete and export."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from chatkit_bff.chat_pages import (
+    THREADS_PER_PAGE,
+    TRANSCRIPT_MAX_PAGE_SIZE,
+    TRANSCRIPT_PAGE_SIZE,
+    chatkit_page_data,
+    thread_listing,
+)
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.export import (
+    EXPORT_FORMATS,
+    export_filename,
+    thread_title,
+    transcript_json,
+    transcript_markdown,
+)
+from chatkit_bff.paging import page_links
+from chatkit_bff.thread_params import check_thread_id, parse_page_query
+
 from ._current_user import login_required
+from .api import current_policy, current_user_threads
 
 bp = Blueprint("chat", __name__)
+
+_CURSORS = ("after", "before")
+
+
+def _cursor_args() -> dict[str, str]:
+    return {name: request.args[name] for name in _CURSORS if name in request.args}
+
+
+def _is_stale_cursor(error: InvalidRequest) -> bool:
+    """The upstream no longer knows the cursor (deleted meanwhile): not the reader's fault."""
+    return any(name in error.fields for name in _CURSORS)
+
+
+def _private(html: str) -> Response:
+    response = Response(html, mimetype="text/html")
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
-    return render_template("chat/index.html")
+    policy = current_policy()
+    query = parse_page_query(_cursor_args(), default_limit=THREADS_PER_PAGE, default_order="desc")
+    try:
+        listing = thread_listing(current_user_threads(), policy, query)
+    except InvalidRequest as error:
+        if not _is_stale_cursor(error):
+            raise
+        flash("That page of conversations is gone; here are the newest ones.")
+        return redirect(url_for("chat.index"))
+    html = render_template(
+        "chat/index.html", listing=listing, chatkit=chatkit_page_data(policy, None)
+    )
+    return _private(html)
+
+
+@bp.get("/threads/<thread_id>")
+@login_required
+def transcript(thread_id: str) -> ResponseReturnValue:
+    check_thread_id(thread_id)
+    args = _cursor_args()
+    if "limit" in request.args:
+        args["limit"] = request.args["limit"]
+    query = parse_page_query(
+        args,
+        max_limit=TRANSCRIPT_MAX_PAGE_SIZE,
+        default_limit=TRANSCRIPT_PAGE_SIZE,
+        default_order="asc",
+    )
+    try:
+        thread, page = current_user_threads().transcript(thread_id, query)
+    except InvalidRequest as error:
+        if not _is_stale_cursor(error):
+            raise
+        flash("That part of the conversation is gone; here is its beginning.")
+        return redirect(url_for("chat.transcript", thread_id=thread_id))
+    # Keep a custom page size in the Earlier/Later links.
+    limit = query.limit if query.limit != TRANSCRIPT_PAGE_SIZE else None
+    html = render_template(
+        "chat/thread.html",
+        thread=thread,
+        title=thread_title(thread),
+        items=page["data"],
+        links=page_links(page, query),
+        limit=limit,
+        chatkit=chatkit_page_data(current_policy(), thread_id),
+    )
+    return _private(html)
+
+
+@bp.get("/threads/<thread_id>/delete")
+@login_required
+def confirm_delete(thread_id: str) -> ResponseReturnValue:
+    thread = current_user_threads().get(check_thread_id(thread_id))
+    return _private(render_template("chat/delete.html", thread=thread, title=thread_title(thread)))
+
+
+@bp.post("/threads/<thread_id>/delete")
+@login_required
+def delete(thread_id: str) -> ResponseReturnValue:
+    current_user_threads().delete(check_thread_id(thread_id))
+    flash("The conversation was deleted.")
+    return redirect(url_for("chat.index"))
+
+
+@bp.get("/threads/<thread_id>/export")
+@login_required
+def export(thread_id: str) -> ResponseReturnValue:
+    check_thread_id(thread_id)
+    fmt = request.args.get("format", "md")
+    if fmt not in EXPORT_FORMATS:
+        raise InvalidRequest(
+            "Invalid 'format': choose md or json.", fields={"format": "must be md or json"}
+        )
+    thread, items = current_user_threads().everything(thread_id)
+    now = datetime.now(UTC)
+    body = (
+        transcript_markdown(thread, items, now)
+        if fmt == "md"
+        else transcript_json(thread, items, now)
+    )
+    response = Response(body, mimetype=EXPORT_FORMATS[fmt].split(";")[0])
+    response.headers["Content-Type"] = EXPORT_FORMATS[fmt]
+    filename = export_filename(thread, fmt)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

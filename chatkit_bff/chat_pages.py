@@ -1,0 +1,49 @@
+"""What the chat pages show: the thread list window and the web component's page data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .paging import PageLinks, page_links
+from .policy import Policy, client_options
+from .thread_params import PageQuery
+from .threads import UserThreads
+from .upstream import ChatKitThread
+
+THREADS_PER_PAGE = 20
+TRANSCRIPT_PAGE_SIZE = 100
+TRANSCRIPT_MAX_PAGE_SIZE = 1000
+SESSION_URL = "/api/chatkit/session"
+
+
+@dataclass(frozen=True)
+class ThreadListing:
+    """One page of the thread list as the chat page shows it."""
+
+    threads: list[ChatKitThread]
+    links: PageLinks
+    recent_limit: int | None  # the policy shows only this many newest threads
+
+
+def thread_listing(threads: UserThreads, policy: Policy, query: PageQuery) -> ThreadListing | None:
+    """The page of threads to list, or None when the policy turns history off."""
+    if not policy.history.enabled:
+        return None
+    recent = policy.history.recent_threads
+    if recent is not None:
+        page = threads.recent(recent, query, THREADS_PER_PAGE)
+    else:
+        page = threads.list_threads(query)
+    return ThreadListing(page["data"], page_links(page, query), recent)
+
+
+def chatkit_page_data(policy: Policy, initial_thread: str | None) -> dict[str, Any]:
+    """The JSON the page hands to static/chat.js (options from the same policy as the session)."""
+    return {
+        "options": client_options(policy),
+        "initialThread": initial_thread,
+        "sessionUrl": SESSION_URL,
+        "threadUrl": "/threads/",
+        "startUrl": "/",
+    }
