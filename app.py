@@ -14,11 +14,11 @@ from blueprints import admin, api, auth, chat, health
 from blueprints._current_user import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._security_headers import register_security_headers
-from chatkit_bff import keys
+from blueprints._session_interface import install_session_interface
 from chatkit_bff.rendering import register_rendering
 from chatkit_bff.services import build_services
 from chatkit_bff.settings import Settings, load_settings
-from extensions import csrf, limiter, oauth, server_session
+from extensions import csrf, limiter, oauth
 
 log = logging.getLogger("chatkit_bff")
 
@@ -32,8 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     services = build_services(settings)
     app.extensions["chatkit_bff"] = services
 
-    app.config["SESSION_REDIS"] = services.redis
-    server_session.init_app(app)
+    install_session_interface(app, services.redis)
     register_current_user(app)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -61,10 +60,6 @@ def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
-        SESSION_TYPE="redis",
-        SESSION_KEY_PREFIX=keys.SESSION_PREFIX,
-        SESSION_PERMANENT=True,
-        SESSION_SERIALIZATION_FORMAT="json",
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_idle_seconds),
         SESSION_REFRESH_EACH_REQUEST=True,
         SESSION_COOKIE_NAME="__Host-session" if production else "session",

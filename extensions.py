@@ -5,10 +5,8 @@ from __future__ import annotations
 from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_session import Session
 from flask_wtf.csrf import CSRFProtect
 
 limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
 csrf = CSRFProtect()
 oauth = OAuth()
-server_session = Session()

@@ -1,0 +1,34 @@
+"""When Redis goes away, callers get a clear 503 (JSON for the API, a page for people)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app import create_app
+from tests.support.flows import ApiCaller, dev_sign_in
+from tests.support.servers import redis_server
+
+
+def test_redis_outage_gives_503s_not_500s(app_config: dict[str, Any]) -> None:
+    with redis_server() as url:
+        app = create_app({**app_config, "REDIS_URL": url})
+        client = app.test_client()
+        dev_sign_in(client, "grace")
+        api = ApiCaller(client)
+        assert api.new_secret().status_code == 200
+    # The server is gone now; the browser still holds its session cookie.
+
+    api_call = api.new_secret()
+    assert api_call.status_code == 503
+    assert api_call.json["error"]["code"] == "store_unavailable"
+    assert "try again" in api_call.json["error"]["message"]
+
+    page = client.get("/")
+    assert page.status_code == 503
+    assert page.mimetype == "text/html"
+    assert "unavailable" in page.get_data(as_text=True)
+
+    assert client.get("/healthz").status_code == 200
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json == {"status": "unavailable", "redis": "unreachable"}
