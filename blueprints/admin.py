@@ -1,7 +1,223 @@
-"""Admin console: pages under /admin and the JSON API under /admin/api."""
+"""Admin console: pages under /admin and the JSON API under /admin/api (admins only)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from chatkit_bff.audit import Actor, flatten
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.policy import BUILT_IN, merge_layers, validate_overrides
+from chatkit_bff.policy_form import (
+    FIELDS,
+    describe,
+    errors_for,
+    form_values,
+    parse_policy_form,
+    unplaced_errors,
+)
+
+from . import admin_api
+from ._current_user import admin_required, require_identity, services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.register_blueprint(admin_api.bp)
+
+SOURCE_LABELS = {"built-in": "built-in", "default": "global default", "override": "override"}
+ACTION_LABELS = {
+    "policy.update": "Changed limits",
+    "policy.reset": "Reset to defaults",
+    "defaults.update": "Changed defaults",
+    "sessions.revoke": "Revoked sessions",
+}
+
+
+@admin_required
+def _allowed() -> None:
+    return None
+
+
+@bp.before_request
+def _admins_only() -> ResponseReturnValue | None:
+    """One guard for every admin page and API route, so no route can forget it."""
+    result: ResponseReturnValue | None = _allowed()
+    return result
+
+
+def _utc(timestamp: float | None) -> str:
+    if not timestamp:
+        return "—"
+    moment = dt.datetime.fromtimestamp(timestamp, tz=dt.UTC)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _iso(timestamp: float | None) -> str:
+    if not timestamp:
+        return ""
+    return dt.datetime.fromtimestamp(timestamp, tz=dt.UTC).isoformat(timespec="seconds")
+
+
+@bp.context_processor
+def _helpers() -> dict[str, Any]:
+    return {
+        "utc": _utc,
+        "iso": _iso,
+        "describe": describe,
+        "errors_for": errors_for,
+        "policy_fields": FIELDS,
+        "source_labels": SOURCE_LABELS,
+        "action_labels": ACTION_LABELS,
+        "flatten": flatten,
+        "claim_variables": services().settings.state_variable_claims,
+    }
+
+
+def _actor() -> Actor:
+    return Actor.of(require_identity())
+
+
+@bp.get("")
+def dashboard() -> ResponseReturnValue:
+    svc = services()
+    return render_template(
+        "admin/dashboard.html",
+        figures=svc.admin.figures(),
+        recent=svc.audit.page(limit=5).entries,
+    )
+
+
+@bp.get("/users")
+def users() -> ResponseReturnValue:
+    query = request.args.get("q", "")
+    cursor = request.args.get("cursor") or None
+    page = services().directory.page(query, cursor, limit=25)
+    return render_template("admin/users.html", page=page, query=query, first_page=cursor is None)
+
+
+def _render_user(
+    user_id: str,
+    *,
+    shown: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    overview = services().admin.overview(user_id)
+    policy = overview.policy
+    return (
+        render_template(
+            "admin/user.html",
+            overview=overview,
+            user=overview.user,
+            effective=policy.effective.to_dict(),
+            sources=policy.sources,
+            inherited=merge_layers(policy.defaults.values),
+            shown=shown if shown is not None else form_values(policy.overrides.values),
+            errors=errors or {},
+            other_errors=unplaced_errors(errors or {}),
+            stamp=policy.overrides,
+        ),
+        status,
+    )
+
+
+@bp.get("/users/<user_id>")
+def user(user_id: str) -> ResponseReturnValue:
+    return _render_user(user_id)
+
+
+@bp.post("/users/<user_id>/policy")
+def save_user_policy(user_id: str) -> ResponseReturnValue:
+    admin = services().admin
+    admin.user(user_id)
+    apply_now = request.form.get("action") == "apply"
+    values, errors = parse_policy_form(request.form)
+    try:
+        if errors:
+            validate_overrides(values)  # report bounds problems of the other fields too
+        else:
+            admin.set_user_policy(_actor(), user_id, values, apply_now=apply_now)
+    except InvalidRequest as exc:
+        errors = {**exc.fields, **errors}
+    if errors:
+        return _render_user(user_id, shown=dict(request.form.items()), errors=errors, status=400)
+    flash(
+        "Saved and applied: the user's chat sessions were ended; the next one uses the new limits."
+        if apply_now
+        else "Saved: the user's next chat session uses the new limits."
+    )
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.post("/users/<user_id>/policy/reset")
+def reset_user_policy(user_id: str) -> ResponseReturnValue:
+    services().admin.reset_user_policy(_actor(), user_id)
+    flash("Overrides removed: this user now follows the global defaults.")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.get("/users/<user_id>/revoke")
+def confirm_revoke(user_id: str) -> ResponseReturnValue:
+    return render_template("admin/revoke.html", user=services().admin.user(user_id))
+
+
+@bp.post("/users/<user_id>/revoke")
+def revoke(user_id: str) -> ResponseReturnValue:
+    revoked = services().admin.revoke(_actor(), user_id)
+    if user_id == require_identity().user_id:
+        session.clear()  # the admin revoked themself: do not write the ended session back
+        return redirect("/login")
+    flash(
+        f"Signed out of {revoked.browser_sessions_ended} browser session(s); "
+        f"{revoked.chat_sessions_cancelled} chat session(s) cancelled."
+    )
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+def _render_defaults(
+    *, shown: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
+) -> ResponseReturnValue:
+    defaults = services().admin.defaults()
+    return (
+        render_template(
+            "admin/defaults.html",
+            effective=defaults.effective,
+            sources=defaults.sources,
+            inherited=BUILT_IN,
+            shown=shown if shown is not None else form_values(defaults.layer.values),
+            errors=errors or {},
+            other_errors=unplaced_errors(errors or {}),
+            stamp=defaults.layer,
+        ),
+        status,
+    )
+
+
+@bp.get("/defaults")
+def defaults() -> ResponseReturnValue:
+    return _render_defaults()
+
+
+@bp.post("/defaults")
+def save_defaults() -> ResponseReturnValue:
+    values, errors = parse_policy_form(request.form)
+    try:
+        if errors:
+            validate_overrides(values)
+        else:
+            services().admin.set_defaults(_actor(), values)
+    except InvalidRequest as exc:
+        errors = {**exc.fields, **errors}
+    if errors:
+        return _render_defaults(shown=dict(request.form.items()), errors=errors, status=400)
+    flash("Defaults saved: every user's next chat session uses them, unless overridden.")
+    return redirect(url_for("admin.defaults"))
+
+
+@bp.get("/audit")
+def audit() -> ResponseReturnValue:
+    before = request.args.get("before") or None
+    page = services().audit.page(before=before, limit=50)
+    return render_template("admin/audit.html", page=page, first_page=before is None)
