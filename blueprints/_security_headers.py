@@ -1,15 +1,25 @@
-"""Security headers on every response."""
+"""Security headers on every response (pages, API, errors, static files)."""
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
+from chatkit_bff.csp import security_headers
+from chatkit_bff.settings import Settings
 
-def _add_headers(response: Response) -> Response:
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
+# Responses that carry who you are (pages, API answers) must not sit in shared or
+# back-button caches; static files keep Flask's own caching headers.
+_NO_STORE = "no-store"
 
 
 def register_security_headers(app: Flask) -> None:
-    app.after_request(_add_headers)
+    settings: Settings = app.config["SETTINGS"]
+    headers = dict(security_headers(settings))  # built once per app, not per request
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        if request.endpoint != "static":
+            response.headers.setdefault("Cache-Control", _NO_STORE)
+        return response

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .csp import is_valid_frame_ancestor
+
 AppEnv = Literal["production", "development"]
 
 DEFAULT_API_BASE = "https://api.openai.com/v1"
@@ -184,6 +186,11 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         problems.append("OIDC_ISSUER must use https in production")
 
     frame_ancestors = tuple(env.get("FRAME_ANCESTORS", "'self'").split()) or ("'self'",)
+    problems.extend(
+        f"FRAME_ANCESTORS has an invalid source {source!r} (use 'self', 'none' or origins)"
+        for source in frame_ancestors
+        if not is_valid_frame_ancestor(source)
+    )
 
     settings = Settings(
         app_env=app_env,
