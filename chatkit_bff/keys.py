@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 PREFIX = "bff:"
 
 POLICY_DEFAULTS = PREFIX + "policy:defaults"
@@ -61,3 +63,14 @@ def user_record(user_id: str) -> str:
 
 def thread_owner(thread_id: str) -> str:
     return f"{PREFIX}thread-owner:{thread_id}"
+
+
+def provider_session_user(provider_sid: str) -> str:
+    """The user id signed in under one provider session (`sid`), for sid-only logout tokens."""
+    return f"{PREFIX}provider-sid-user:{provider_sid}"
+
+
+def logout_token_seen(issuer: str, jti: str) -> str:
+    """A back-channel logout token already acted on (replays are refused)."""
+    digest = hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()
+    return f"{PREFIX}logout-jti:{digest}"

@@ -1,0 +1,221 @@
+"""The OpenID Connect relying party: authlib's Flask client, configured strictly.
+
+Authorization code flow with S256 PKCE, `state` and `nonce`; the ID token's signature is
+checked against the provider's JWKS and its `iss` against the configured issuer (not just
+whatever the discovery document says), `aud` against our client id, `exp` and `nonce`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+from authlib.integrations.flask_client import OAuth
+from flask import Flask
+from joserfc.errors import ExpiredTokenError, JoseError
+from joserfc.jwk import KeySet
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+CLIENT_NAME = "oidc"
+_EXTENSION = "chatkit_bff.oidc"
+HTTP_TIMEOUT_SECONDS = 10
+#: Clock skew tolerated on `exp`/`iat` of ID and logout tokens.
+LEEWAY_SECONDS = 60
+#: An unknown signing key makes us fetch the JWKS again, but not more often than this.
+JWKS_REFRESH_INTERVAL_SECONDS = 30
+
+
+class ProviderMisconfigured(Exception):
+    """The provider's metadata cannot be used (wrong issuer, no endpoints, bad JSON)."""
+
+
+class MissingIdToken(Exception):
+    """The token response carried no ID token."""
+
+
+def discovery_url(issuer: str) -> str:
+    return issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+@dataclass
+class RelyingParty:
+    """One app's client at the provider, plus what the app needs around it."""
+
+    client: Any  # authlib FlaskOAuth2App
+    issuer: str
+    client_id: str
+    _jwks_refreshed_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def metadata(self) -> dict[str, Any]:
+        """The discovery document, fetched once; its issuer must be the configured one."""
+        try:
+            metadata: dict[str, Any] = self.client.load_server_metadata()
+        except ValueError as error:
+            raise ProviderMisconfigured("the discovery document is not JSON") from error
+        advertised = metadata.get("issuer")
+        if not isinstance(advertised, str) or advertised.rstrip("/") != self.issuer:
+            # OpenID Connect Discovery §4.3: a mismatch means another issuer's document.
+            self.client.server_metadata.pop("_loaded_at", None)
+            raise ProviderMisconfigured("the discovery document names another issuer")
+        for endpoint in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
+            if not isinstance(metadata.get(endpoint), str):
+                self.client.server_metadata.pop("_loaded_at", None)
+                raise ProviderMisconfigured(f"the discovery document has no {endpoint}")
+        return metadata
+
+    @property
+    def exact_issuer(self) -> str:
+        """The issuer exactly as the provider spells it (tokens carry this `iss`)."""
+        return str(self.metadata()["issuer"])
+
+    def id_token_claims_options(self) -> dict[str, dict[str, Any]]:
+        return {
+            "iss": {"essential": True, "value": self.exact_issuer},
+            "aud": {"essential": True, "value": self.client_id},
+            "sub": {"essential": True},
+        }
+
+    def signing_algorithms(self) -> list[str]:
+        advertised = self.metadata().get("id_token_signing_alg_values_supported")
+        algorithms = [a for a in advertised or ["RS256"] if isinstance(a, str) and a != "none"]
+        return algorithms or ["RS256"]
+
+    def end_session_endpoint(self) -> str | None:
+        endpoint = self.metadata().get("end_session_endpoint")
+        return endpoint if isinstance(endpoint, str) and endpoint else None
+
+    def signing_keys(self, *, refresh: bool = False) -> KeySet:
+        """The provider's public keys; `refresh` re-reads them (rate-limited)."""
+        self.metadata()
+        if refresh:
+            with self._lock:
+                now = time.monotonic()
+                if now - self._jwks_refreshed_at < JWKS_REFRESH_INTERVAL_SECONDS:
+                    refresh = False
+                else:
+                    self._jwks_refreshed_at = now
+        return KeySet.import_key_set(self.client.fetch_jwk_set(force=refresh))
+
+
+def register_oidc_client(app: Flask, settings: Settings) -> RelyingParty:
+    """Register the `oidc` client for this app (discovery from OIDC_ISSUER).
+
+    authlib's module-level registry keeps one client per name for the whole process and
+    binds it to the last app it saw; a registry per app keeps apps (and tests) apart.
+    """
+    assert settings.oidc_issuer
+    assert settings.oidc_client_id
+    registry = OAuth()
+    registry.init_app(app)
+    client = registry.register(
+        CLIENT_NAME,
+        client_id=settings.oidc_client_id,
+        client_secret=settings.oidc_client_secret,
+        server_metadata_url=discovery_url(settings.oidc_issuer),
+        client_kwargs={
+            "scope": settings.oidc_scopes,
+            "code_challenge_method": "S256",
+            "default_timeout": HTTP_TIMEOUT_SECONDS,
+        },
+    )
+    party = RelyingParty(client, settings.oidc_issuer, settings.oidc_client_id)
+    app.extensions[_EXTENSION] = party
+    return party
+
+
+def relying_party(app: Flask) -> RelyingParty | None:
+    """The app's OIDC client, or None when it uses development sign-in."""
+    party = app.extensions.get(_EXTENSION)
+    return party if isinstance(party, RelyingParty) else None
+
+
+@dataclass(frozen=True)
+class SignInFailure:
+    """What to tell the person whose sign-in did not work (never token contents)."""
+
+    status: int
+    code: str
+    title: str
+    message: str
+
+
+_PROVIDER_ERRORS = {
+    "access_denied": SignInFailure(
+        403,
+        "sign_in_cancelled",
+        "Sign-in was cancelled",
+        "The identity provider did not sign you in (the request was cancelled or refused).",
+    ),
+    "login_required": SignInFailure(
+        401,
+        "sign_in_required",
+        "Please sign in at the identity provider",
+        "The identity provider needs you to sign in again.",
+    ),
+}
+
+
+def describe_failure(error: Exception) -> SignInFailure:
+    """Turn anything the callback can raise into a page a person can act on."""
+    if isinstance(error, MismatchingStateError):
+        return SignInFailure(
+            400,
+            "sign_in_expired",
+            "This sign-in link is no longer valid",
+            "The sign-in was started in another window, took too long, or was already "
+            "finished. Start again.",
+        )
+    if isinstance(error, OAuthError):
+        known = _PROVIDER_ERRORS.get(str(error.error))
+        if known:
+            return known
+        return SignInFailure(
+            400,
+            "sign_in_failed",
+            "Sign-in did not complete",
+            "The identity provider did not complete the sign-in. Start again.",
+        )
+    if isinstance(error, ExpiredTokenError):
+        return SignInFailure(
+            400,
+            "sign_in_expired",
+            "The sign-in took too long",
+            "The identity provider's answer has expired. Start again.",
+        )
+    if isinstance(error, JoseError | MissingIdToken):
+        return SignInFailure(
+            400,
+            "invalid_id_token",
+            "Your identity could not be verified",
+            "The identity provider's answer did not pass our checks, so you are not signed in.",
+        )
+    if isinstance(error, requests.RequestException | ProviderMisconfigured):
+        return SignInFailure(
+            503,
+            "provider_unavailable",
+            "The identity provider is unavailable",
+            "We could not reach the identity provider. Try again in a moment.",
+        )
+    raise error
+
+
+def log_failure(error: Exception) -> None:
+    """Log what went wrong, naming the check that failed but never a token or code."""
+    if isinstance(error, OAuthError):
+        log.warning("sign-in refused: %s (%s)", type(error).__name__, error.error)
+    elif isinstance(error, JoseError):
+        claim = getattr(error, "claim", None) or "signature"
+        log.warning("sign-in refused: ID token check on %s failed: %s", claim, error.description)
+    elif isinstance(error, ProviderMisconfigured):
+        log.error("sign-in unavailable: %s", error)
+    else:
+        log.warning("sign-in failed: %s", type(error).__name__)

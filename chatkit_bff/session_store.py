@@ -1,0 +1,215 @@
+"""Server-side browser sessions in Redis: the cookie holds a random id, the data stays here.
+
+Unlike a plain "write the whole session back on every request" store, this one never
+brings back a session that was ended elsewhere while a request was in flight (sign-out in
+another tab, back-channel logout, an admin revoke): an unchanged session only has its idle
+timer pushed back (EXPIRE, a no-op on a deleted key) and a changed one is only rewritten if
+it still exists (SET XX). Ids are rotated unconditionally on request (`regenerate`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from typing import Any
+
+import redis
+from flask import Flask, Request, Response, request, session
+from flask.sessions import SessionInterface, SessionMixin
+from werkzeug.datastructures import CallbackDict
+
+from . import keys
+from .errors import StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+SESSION_ID_BYTES = 32
+_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+class ServerSession(CallbackDict[str, Any], SessionMixin):
+    """The session dict of one request, with its id and where it came from."""
+
+    def __init__(
+        self,
+        data: dict[str, Any] | None,
+        sid: str,
+        *,
+        stored: bool,
+        from_cookie: bool,
+        unavailable: bool = False,
+    ) -> None:
+        def on_update(self: ServerSession) -> None:
+            self.modified = True
+            self.accessed = True
+
+        super().__init__(data, on_update)
+        self.sid = sid
+        #: The id exists in Redis (so it must be updated in place, never recreated).
+        self.stored = stored
+        #: The browser sent a session cookie (so a stale one must be removed).
+        self.from_cookie = from_cookie
+        #: Redis could not be read: nothing about this session can be trusted or saved.
+        self.unavailable = unavailable
+        self.new = not stored
+        self.modified = False
+        self.accessed = False
+
+    @property
+    def permanent(self) -> bool:
+        # Every session has the idle lifetime; the cookie carries the same expiry.
+        return True
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        return None
+
+    def __getitem__(self, key: str) -> Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(SESSION_ID_BYTES)
+
+
+def _decode(raw: bytes | str | None) -> dict[str, Any] | None:
+    if not raw:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+class RedisSessionInterface(SessionInterface):
+    """Flask session interface over Redis with an idle timeout and safe revocation."""
+
+    def __init__(self, client: redis.Redis, *, key_prefix: str, idle_seconds: int) -> None:
+        self._redis = client
+        self._prefix = key_prefix
+        self._idle_seconds = max(int(idle_seconds), 1)
+
+    def _key(self, sid: str) -> str:
+        return self._prefix + sid
+
+    def open_session(self, app: Flask, request: Request) -> ServerSession:
+        sid = request.cookies.get(self.get_cookie_name(app))
+        if not sid:
+            return ServerSession(None, new_session_id(), stored=False, from_cookie=False)
+        if _SESSION_ID.fullmatch(sid):
+            try:
+                data = _decode(self._redis.get(self._key(sid)))
+            except redis.RedisError as error:
+                log.error("session store unavailable: %s", type(error).__name__)
+                return ServerSession(
+                    None, new_session_id(), stored=False, from_cookie=True, unavailable=True
+                )
+            if data is not None:
+                return ServerSession(data, sid, stored=True, from_cookie=True)
+        return ServerSession(None, new_session_id(), stored=False, from_cookie=True)
+
+    def regenerate(self, server_session: ServerSession) -> None:
+        """Give the session a fresh id and forget the old one (no session fixation)."""
+        if server_session.stored:
+            self._redis.delete(self._key(server_session.sid))
+        server_session.sid = new_session_id()
+        server_session.stored = False
+        server_session.modified = True
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        assert isinstance(session, ServerSession)
+        if session.accessed:
+            response.vary.add("Cookie")
+        if session.unavailable:
+            return
+        try:
+            self._save(app, session, response)
+        except redis.RedisError as error:
+            log.error("could not save the session: %s", type(error).__name__)
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
+        key = self._key(session.sid)
+        if not session:
+            if session.stored:
+                self._redis.delete(key)
+            if session.from_cookie:
+                self._delete_cookie(app, response)
+            return
+        if session.modified or not session.stored:
+            payload = json.dumps(dict(session), separators=(",", ":"))
+            # A session that existed when the request began is only ever updated in place.
+            written = self._redis.set(key, payload, ex=self._idle_seconds, xx=session.stored)
+            alive = bool(written)
+        else:
+            alive = bool(self._redis.expire(key, self._idle_seconds))
+        if not alive:
+            # Ended elsewhere while this request ran: leave it ended.
+            self._delete_cookie(app, response)
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        response.set_cookie(
+            self.get_cookie_name(app),
+            session.sid,
+            expires=self.get_expiration_time(app, session),
+            httponly=self.get_cookie_httponly(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+
+    def _delete_cookie(self, app: Flask, response: Response) -> None:
+        # The same attributes as when it was set, or browsers keep a __Host- cookie.
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            httponly=self.get_cookie_httponly(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+        response.vary.add("Cookie")
+
+
+def current_session() -> ServerSession:
+    """This request's session, typed (only valid with `RedisSessionInterface` installed)."""
+    server_session = session._get_current_object()  # type: ignore[attr-defined]
+    assert isinstance(server_session, ServerSession)
+    return server_session
+
+
+#: Probes and static files answer without a session, so they keep working during an outage.
+_WORKS_WITHOUT_SESSIONS = {"health.healthz", "health.readyz", "static"}
+
+
+def _refuse_when_store_unavailable() -> None:
+    """Flask opens the session before any handler runs; fail here, inside error handling."""
+    if (
+        isinstance(session, ServerSession)
+        and session.unavailable
+        and request.endpoint not in _WORKS_WITHOUT_SESSIONS
+    ):
+        raise StoreUnavailable("Storage is unavailable right now; try again shortly.")
+
+
+def install_server_sessions(app: Flask, client: redis.Redis, *, idle_seconds: int) -> None:
+    """Keep this app's sessions in Redis under the `bff:session:` prefix."""
+    app.session_interface = RedisSessionInterface(
+        client, key_prefix=keys.SESSION_PREFIX, idle_seconds=idle_seconds
+    )
+    app.before_request(_refuse_when_store_unavailable)
