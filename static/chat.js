@@ -44,7 +44,7 @@
     failed = true;
     showNotice(
       "The live chat could not be loaded: you may be offline, or the chat service is blocked " +
-        "on this network. Your saved conversations below still work."
+        "on this network. Your saved conversations still work."
     );
   }
 
