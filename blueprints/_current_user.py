@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from functools import wraps
@@ -72,17 +73,25 @@ def admin_required(view: Callable[P, R]) -> Callable[P, Any]:
     return wrapped
 
 
-def session_expires_in() -> int | None:
-    """Seconds until the absolute session lifetime ends."""
+def _session_deadline() -> float | None:
+    """When the absolute session lifetime ends (epoch seconds)."""
     signed_in_at = session.get(SESSION_SIGNED_IN_AT)
     if signed_in_at is None:
         return None
-    limit = services().settings.session_absolute_seconds
-    return max(int(signed_in_at + limit - time.time()), 0)
+    return float(signed_in_at) + services().settings.session_absolute_seconds
+
+
+def session_expires_in() -> int | None:
+    """Seconds until the absolute session lifetime ends."""
+    deadline = _session_deadline()
+    if deadline is None:
+        return None
+    return max(math.ceil(deadline - time.time()), 0)
 
 
 def _enforce_absolute_lifetime() -> None:
-    if session.get(SESSION_IDENTITY) and session_expires_in() == 0:
+    deadline = _session_deadline()
+    if session.get(SESSION_IDENTITY) and (deadline is None or time.time() >= deadline):
         session.clear()
         g.pop("identity", None)
 

@@ -90,3 +90,18 @@ def page_csrf_token(client: FlaskClient, path: str = "/") -> str:
 
 def me(client: FlaskClient) -> TestResponse:
     return client.get("/api/me")
+
+
+def mint_secret(client: FlaskClient) -> TestResponse:
+    """What the chat page's script does: ask for a ChatKit client secret."""
+    token = page_csrf_token(client)
+    return client.post(
+        "/api/chatkit/session",
+        json={"current_client_secret": None},
+        headers={"X-CSRFToken": token},
+    )
+
+
+def sign_out(client: FlaskClient, from_page: str = "/") -> TestResponse:
+    token = page_csrf_token(client, from_page)
+    return client.post("/logout", data={"csrf_token": token})

@@ -1,0 +1,145 @@
+"""Signing out ends everything: this session, the user's ChatKit sessions, the provider session."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+import requests
+from flask.testing import FlaskClient
+
+from app import create_app
+from chatkit_bff import keys
+from chatkit_bff.identity import upstream_user_id
+from tests.oidc_provider import ProviderUser, RunningProvider
+from tests.support.emulator import Emulator
+from tests.support.flows import dev_sign_in
+
+from .oidc_flows import (
+    CLIENT_ID,
+    TEST_CLIENT_ORIGIN,
+    deliver,
+    me,
+    mint_secret,
+    query,
+    session_cookie,
+    sign_out,
+    signed_in,
+)
+
+
+def _statuses(emulator: Emulator) -> list[str]:
+    return [s["status"] for s in emulator.sessions()]
+
+
+def test_sign_out_cancels_chat_sessions_and_signs_out_at_the_provider(
+    client: FlaskClient,
+    provider: RunningProvider,
+    emulator: Emulator,
+    redis_client: redis.Redis,
+    grace: ProviderUser,
+) -> None:
+    signed_in(client, grace)
+    assert mint_secret(client).status_code == 200
+    user_id = upstream_user_id(provider.issuer, grace.sub)
+    assert redis_client.scard(keys.user_secrets(user_id)) == 1
+    assert _statuses(emulator) == ["active"]
+    provider_sid = provider.state.current_sid(grace.sub)
+    old_session = session_cookie(client)
+
+    response = sign_out(client)
+
+    # Here: nothing of the session, the cached secret or the upstream session is left.
+    assert me(client).status_code == 401
+    assert redis_client.exists(keys.SESSION_PREFIX + str(old_session)) == 0
+    assert redis_client.keys(keys.PREFIX + "secret:*") == []
+    assert _statuses(emulator) == ["cancelled"]
+
+    # And the browser goes on to the provider to end its session there too.
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(f"{provider.issuer}/end_session?")
+    params = query(location)
+    hint = params["id_token_hint"]  # the ID token this provider signed for us
+    assert hint.startswith("eyJ")
+    assert hint.count(".") == 2
+    assert params["post_logout_redirect_uri"] == f"{TEST_CLIENT_ORIGIN}/signed-out"
+    assert params["client_id"] == CLIENT_ID
+    assert params["state"]
+
+    back = requests.get(location, allow_redirects=False, timeout=10)
+    assert back.status_code == 302
+    assert provider.state.end_session_calls[-1]["sid"] == provider_sid
+    assert provider_sid not in provider.state.sessions
+    landing = back.headers["Location"]
+    assert urlsplit(landing).path == "/signed-out"
+    assert query(landing)["state"] == params["state"]
+
+    page = deliver(client, landing)
+    assert page.status_code == 200
+    assert "You are signed out" in page.get_data(as_text=True)
+    assert 'href="/login"' in page.get_data(as_text=True)
+
+
+def test_sign_out_only_ends_this_user(
+    client: FlaskClient,
+    provider: RunningProvider,
+    emulator: Emulator,
+    grace: ProviderUser,
+    ada: ProviderUser,
+) -> None:
+    other = client.application.test_client()
+    signed_in(other, ada)
+    assert mint_secret(other).status_code == 200
+    signed_in(client, grace)
+    assert mint_secret(client).status_code == 200
+
+    sign_out(client)
+
+    assert me(other).status_code == 200
+    by_user = {s["user"]: s["status"] for s in emulator.sessions()}
+    assert by_user == {
+        upstream_user_id(provider.issuer, ada.sub): "active",
+        upstream_user_id(provider.issuer, grace.sub): "cancelled",
+    }
+
+
+def test_sign_out_ends_every_chat_session_the_user_holds(
+    client: FlaskClient, emulator: Emulator, grace: ProviderUser
+) -> None:
+    second_device = client.application.test_client()
+    signed_in(client, grace)
+    signed_in(second_device, grace)
+    assert mint_secret(client).status_code == 200
+
+    sign_out(second_device)
+
+    assert _statuses(emulator) == ["cancelled"]
+    # The other browser keeps its own session and gets a fresh chat session when it asks.
+    assert me(client).status_code == 200
+    assert mint_secret(client).status_code == 200
+    assert sorted(_statuses(emulator)) == ["active", "cancelled"]
+
+
+def test_without_a_provider_sign_out_lands_on_the_signed_out_page(
+    app_config: dict[str, Any], redis_client: redis.Redis, emulator: Emulator
+) -> None:
+    application = create_app({**app_config, "OIDC_ISSUER": ""})
+    client = application.test_client()
+    dev_sign_in(client, "grace")
+    assert mint_secret(client).status_code == 200
+
+    response = sign_out(client)
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/signed-out"
+    assert me(client).status_code == 401
+    assert _statuses(emulator) == ["cancelled"]
+    application.extensions["chatkit_bff"].close()
+
+
+def test_signing_out_when_signed_out_is_harmless(client: FlaskClient) -> None:
+    response = sign_out(client, from_page="/signed-out")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/signed-out"
