@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from urllib.parse import quote
 
 import pytest
@@ -20,7 +19,6 @@ Route = tuple[str, str]  # (method, rule)
 
 def _admin_routes() -> list[Route]:
     """Read from the real url map, so a new admin route is covered without editing this test."""
-    logging.getLogger("chatkit_bff").setLevel(logging.ERROR)
     app = create_app(
         {
             "APP_ENV": "development",
