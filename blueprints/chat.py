@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
 
 from chatkit_bff.chat_pages import (
     THREADS_PER_PAGE,
@@ -23,6 +35,7 @@ from chatkit_bff.export import (
     transcript_markdown,
 )
 from chatkit_bff.paging import page_links
+from chatkit_bff.rendered_items import RenderedItems
 from chatkit_bff.thread_params import check_thread_id, parse_page_query
 
 from ._current_user import login_required
@@ -31,6 +44,21 @@ from .api import current_policy, current_user_threads
 bp = Blueprint("chat", __name__)
 
 _CURSORS = ("after", "before")
+_RENDERED_ITEMS = "chatkit_bff.rendered_items"
+
+
+@bp.app_template_global()
+def rendered_item(item: Mapping[str, Any]) -> Markup:
+    """`render_item` of templates/chat/_items.html, remembered by item content."""
+    cache = current_app.extensions.get(_RENDERED_ITEMS)
+    if cache is None:
+        macros = current_app.jinja_env.get_template("chat/_items.html").module
+        cache = current_app.extensions.setdefault(
+            _RENDERED_ITEMS,
+            RenderedItems(macros.render_item),  # type: ignore[attr-defined]
+        )
+    html: Markup = cache(item)
+    return html
 
 
 def _cursor_args() -> dict[str, str]:

@@ -25,27 +25,31 @@ Here is what I found for **step {n}**:
 """
 
 
-def seed_item(n: int, created_at: int) -> dict[str, Any]:
-    """The `n`th item of a mixed conversation: every type in turn, each with its details."""
+def seed_item(n: int, created_at: int, label: str = "") -> dict[str, Any]:
+    """The `n`th item of a mixed conversation: every type in turn, each with its details.
+
+    `label` goes into every text, so that conversations with different labels differ.
+    """
     kind = KINDS[n % len(KINDS)]
+    tag = f"{label}{n}"
     base: dict[str, Any] = {"type": kind, "created_at": created_at}
     if kind == "chatkit.user_message":
         attachments = (
-            [{"type": "file", "name": f"notes-{n}.pdf", "mime_type": "application/pdf"}]
+            [{"type": "file", "name": f"notes-{tag}.pdf", "mime_type": "application/pdf"}]
             if n % 4 == 0
             else []
         )
         return base | {
-            "content": [{"type": "input_text", "text": f"Question number {n}: what next?"}],
+            "content": [{"type": "input_text", "text": f"Question number {tag}: what next?"}],
             "attachments": attachments,
         }
     if kind == "chatkit.assistant_message":
-        url = f"https://docs.example.com/step/{n}"
+        url = f"https://docs.example.com/step/{tag}"
         return base | {
             "content": [
                 {
                     "type": "output_text",
-                    "text": _ANSWER.format(n=n),
+                    "text": _ANSWER.format(n=tag),
                     "annotations": [{"type": "url", "source": {"type": "url", "url": url}}],
                 }
             ]
@@ -55,7 +59,7 @@ def seed_item(n: int, created_at: int) -> dict[str, Any]:
             "widget": {
                 "type": "Card",
                 "children": [
-                    {"type": "Title", "value": f"Summary card {n}"},
+                    {"type": "Title", "value": f"Summary card {tag}"},
                     {"type": "Text", "value": "All checks passed."},
                     {"type": "Badge", "label": "done", "color": "success"},
                 ],
@@ -70,14 +74,14 @@ def seed_item(n: int, created_at: int) -> dict[str, Any]:
             "status": "completed",
         }
     if kind == "chatkit.task":
-        return base | {"task_type": "thought", "heading": f"Thinking {n}", "summary": "Weighing."}
+        return base | {"task_type": "thought", "heading": f"Thinking {tag}", "summary": "Weighing."}
     return base | {
         "tasks": [
-            {"type": "custom", "heading": f"Searched {n}", "summary": "3 results"},
+            {"type": "custom", "heading": f"Searched {tag}", "summary": "3 results"},
             {"type": "thought", "heading": "Compared", "summary": None},
         ]
     }
 
 
-def mixed_items(count: int, start: int = 1_750_000_000) -> list[dict[str, Any]]:
-    return [seed_item(n, start + n) for n in range(count)]
+def mixed_items(count: int, start: int = 1_750_000_000, label: str = "") -> list[dict[str, Any]]:
+    return [seed_item(n, start + n, label) for n in range(count)]

@@ -1,0 +1,273 @@
+"""How long the chat pages take to render: a 1,000-item transcript and the thread list.
+
+Run: ``python bench/transcript_bench.py [--runs N] [--cold K]``
+
+Starts a private Redis and a ChatKit emulator (its own process, as the upstream is), seeds a
+thread of 1,000 items (every item type in turn), 60 small threads and K more 1,000-item
+threads for one demo user, signs in through the app over HTTP, then requests each page N
+times. The 1,000-item transcript is one page, ``/threads/<id>?limit=1000`` (the view walks the
+upstream's ten pages of 100); the default 100-item page is measured too. Each of the K other
+1,000-item threads is viewed once: first views, with nothing of them in any cache.
+
+Server time is measured inside the app (a WSGI wrapper, until the body is sent); client time
+adds the loopback HTTP. Baselines from the same run: a bare ``/healthz`` request, and the
+upstream fetch alone (the thread and its ten item pages, straight from the emulator).
+Exits 1 when the repeat-view p50 of the 1,000-item transcript misses the 150 ms target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
+
+from app import create_app
+from chatkit_bff.dev_users import demo_user
+from chatkit_bff.upstream import ChatKitClient, ClientConfig
+from tests.history.item_factory import mixed_items
+from tests.support.servers import free_port, redis_server, serve_in_thread, wait_for_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+API_KEY = "sk-bench-7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e"
+SECRET_KEY = "bench-secret-key-5c1e9a7b3d2f4e6a8c0b1d3f5e7a9c1b"
+TRANSCRIPT_ITEMS = 1000
+OTHER_THREADS = 60
+TARGET_P50_MS = 150.0
+WARMUP = 3
+
+StartResponse = Callable[..., Any]
+
+
+class ServerTimer:
+    """WSGI wrapper recording, per path, the time until the response body is fully sent."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.samples: dict[str, list[float]] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes]:
+        started = time.perf_counter()
+        body = self.app(environ, start_response)
+        try:
+            yield from body
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            key = environ["PATH_INFO"] + (
+                "?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""
+            )
+            self.samples.setdefault(key, []).append((time.perf_counter() - started) * 1000.0)
+
+    def take(self, key: str, count: int, timeout: float = 5.0) -> list[float]:
+        """The last `count` samples of `key`, once recorded (after the client saw the body)."""
+        deadline = time.monotonic() + timeout
+        while len(self.samples.get(key, [])) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.samples.pop(key, [])[-count:]
+
+
+@contextmanager
+def emulator_process() -> Iterator[str]:
+    """The emulator in its own process, as the upstream is: no shared interpreter lock."""
+    port = free_port()
+    command = [sys.executable, "-m", "emulator", "--port", str(port), "--api-key", API_KEY]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(fetch: Callable[[], object], runs: int) -> list[float]:
+    for _ in range(WARMUP):
+        fetch()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fetch()
+        samples.append((time.perf_counter() - started) * 1000.0)
+    return samples
+
+
+def seed(emulator_url: str, user_id: str, cold_threads: int) -> tuple[str, list[str]]:
+    """The 1,000-item thread, 60 small ones, and `cold_threads` more 1,000-item threads whose
+    texts all differ (each is viewed once, with nothing of it in any cache)."""
+    start = int(time.time()) - 86_400
+
+    def post(threads: list[dict[str, Any]]) -> list[str]:
+        response = requests.post(
+            f"{emulator_url}/_emulator/seed", json={"threads": threads}, timeout=120
+        )
+        response.raise_for_status()
+        return [thread["id"] for thread in response.json()["threads"]]
+
+    [main_thread] = post(
+        [
+            {
+                "user": user_id,
+                "title": "Thousand-item conversation",
+                "created_at": start,
+                "items": mixed_items(TRANSCRIPT_ITEMS, start),
+            }
+        ]
+    )
+    post(
+        [
+            {
+                "user": user_id,
+                "title": f"Conversation {n}",
+                "created_at": start + 60 * (n + 1),
+                "items": mixed_items(4, start + 60 * (n + 1)),
+            }
+            for n in range(OTHER_THREADS)
+        ]
+    )
+    cold = [
+        post([{"user": user_id, "title": f"Cold {k}", "created_at": start - k - 1,
+               "items": mixed_items(TRANSCRIPT_ITEMS, start, label=f"cold{k}-")}])[0]
+        for k in range(cold_threads)
+    ]  # fmt: skip
+    return main_thread, cold
+
+
+def sign_in(http: requests.Session, base: str) -> None:
+    page = http.get(f"{base}/login", timeout=10).text
+    token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    response = http.post(
+        f"{base}/login/dev",
+        data={"user": "grace", "next": "/", "csrf_token": token},
+        timeout=10,
+        allow_redirects=False,
+    )
+    if response.status_code != 302:
+        raise SystemExit(f"sign-in failed: HTTP {response.status_code}")
+
+
+def upstream_fetch(client: ChatKitClient, thread_id: str) -> None:
+    client.retrieve_thread(thread_id)
+    after = None
+    while True:
+        page = client.list_items(thread_id, limit=100, order="asc", after=after)
+        if not page["has_more"]:
+            return
+        after = page["last_id"]
+
+
+def report(name: str, server: list[float], client: list[float], baseline: float) -> float:
+    p50, p95 = percentile(server, 0.5), percentile(server, 0.95)
+    print(
+        f"{name:<34} server p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+        f"(client p50 {percentile(client, 0.5):7.1f} ms)  x{p50 / baseline:6.1f} /healthz"
+    )
+    return p50
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=30, help="requests per page (default 30)")
+    parser.add_argument(
+        "--cold", type=int, default=10, help="1,000-item threads viewed once each (default 10)"
+    )
+    arguments = parser.parse_args()
+    runs: int = arguments.runs
+    user = demo_user("grace")
+    assert user is not None
+    user_id = user.identity().user_id
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    logging.getLogger("chatkit_bff").setLevel(logging.ERROR)
+    with redis_server() as redis_url, emulator_process() as emulator_url:
+        thread_id, cold_ids = seed(emulator_url, user_id, arguments.cold)
+        app = create_app(
+            {
+                "APP_ENV": "development",
+                "SECRET_KEY": SECRET_KEY,
+                "OPENAI_API_KEY": API_KEY,
+                "CHATKIT_API_BASE": f"{emulator_url}/v1",
+                "CHATKIT_WORKFLOW_ID": "wf_bench",
+                "REDIS_URL": redis_url,
+                "OIDC_ISSUER": "",
+            }
+        )
+        timer = ServerTimer(app.wsgi_app)
+        app.wsgi_app = timer  # type: ignore[method-assign]
+        with serve_in_thread(app) as live, requests.Session() as http:
+            sign_in(http, live.url)
+
+            def get(path: str) -> str:
+                response = http.get(live.url + path, timeout=30)
+                response.raise_for_status()
+                return response.text
+
+            pages = {
+                "GET /healthz": "/healthz",
+                f"thread list (20 of {OTHER_THREADS + 1 + len(cold_ids)})": "/",
+                "transcript, 100-item page": f"/threads/{thread_id}",
+                f"transcript, all {TRANSCRIPT_ITEMS} items": f"/threads/{thread_id}?limit=1000",
+            }
+            results: dict[str, tuple[list[float], list[float]]] = {}
+            for name, path in pages.items():
+                client_times = measure(partial(get, path), runs)
+                results[name] = (timer.take(path, runs + WARMUP)[WARMUP:], client_times)
+            items_seen = get(f"/threads/{thread_id}?limit=1000").count('class="item item--')
+
+            cold_times = []
+            for cold_id in cold_ids:
+                get(f"/threads/{cold_id}?limit=1000")
+                cold_times += timer.take(f"/threads/{cold_id}?limit=1000", 1)
+
+            upstream = ChatKitClient(ClientConfig(api_key=API_KEY, base_url=f"{emulator_url}/v1"))
+            upstream_times = measure(lambda: upstream_fetch(upstream, thread_id), runs)
+            upstream.close()
+
+    print(f"{runs} runs per page; {items_seen} items rendered on the 1,000-item page\n")
+    healthz = percentile(results["GET /healthz"][0], 0.5)
+    for name, (server_times, client_times) in results.items():
+        report(name, server_times, client_times, healthz)
+    transcript_p50 = percentile(results[f"transcript, all {TRANSCRIPT_ITEMS} items"][0], 0.5)
+    upstream_p50 = percentile(upstream_times, 0.5)
+    print(
+        f"{'upstream fetch alone (1 + 10 calls)':<34} p50 {upstream_p50:7.1f} ms  "
+        f"p95 {percentile(upstream_times, 0.95):7.1f} ms"
+    )
+    if cold_times:
+        print(
+            f"{f'first views, {len(cold_times)} new 1,000-item threads':<34} "
+            f"server p50 {percentile(cold_times, 0.5):7.1f} ms  "
+            f"p95 {percentile(cold_times, 0.95):7.1f} ms  (nothing cached)"
+        )
+    print(
+        f"\n1,000-item transcript, repeat views: server p50 {transcript_p50:.1f} ms = "
+        f"{transcript_p50 / upstream_p50:.2f} x the upstream fetch alone "
+        f"(+{transcript_p50 - upstream_p50:.1f} ms), {transcript_p50 / healthz:.0f} x /healthz"
+    )
+    verdict = "meets" if transcript_p50 < TARGET_P50_MS else "MISSES"
+    print(f"target p50 < {TARGET_P50_MS:.0f} ms: {verdict}")
+    return 0 if transcript_p50 < TARGET_P50_MS else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
