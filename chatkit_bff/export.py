@@ -29,18 +29,17 @@ def thread_title(thread: Mapping[str, Any]) -> str:
 
 
 def slug(text: str) -> str:
-    """Lowercase ASCII words joined by hyphens (safe in any filename), or "conversation"."""
+    """Lowercase ASCII words joined by hyphens (safe in any filename); "" when there are none."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    result = "-".join(words)[:_SLUG_LENGTH].strip("-")
-    return result or "conversation"
+    return "-".join(words)[:_SLUG_LENGTH].strip("-")
 
 
 def export_filename(thread: ChatKitThread, extension: str) -> str:
     """E.g. `conversation-q3-revenue-report-2025-04-05.md` (the thread's creation date)."""
     created = datetime.fromtimestamp(thread["created_at"], tz=UTC).date().isoformat()
-    title = thread["title"] if thread["title"] else "untitled"
-    return f"conversation-{slug(title)}-{created}.{extension}"
+    words = slug(thread["title"] or "")
+    return "-".join(part for part in ("conversation", words, created) if part) + f".{extension}"
 
 
 def transcript_json(thread: ChatKitThread, items: list[ThreadItem], now: datetime) -> str:
