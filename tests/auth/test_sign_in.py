@@ -42,7 +42,8 @@ def test_sign_in_sends_the_browser_to_the_provider_with_pkce_state_and_nonce(
     assert params["redirect_uri"] == f"{TEST_CLIENT_ORIGIN}/auth/callback"
     assert params["code_challenge_method"] == "S256"
     assert len(params["code_challenge"]) == 43
-    assert params["state"] and params["nonce"]
+    assert params["state"]
+    assert params["nonce"]
     assert set(params["scope"].split()) == {"openid", "email", "profile"}
 
 
@@ -73,7 +74,8 @@ def test_the_id_token_stays_on_the_server(
     sid = session_cookie(client)
     assert sid is not None
     stored = redis_client.get(keys.SESSION_PREFIX + sid)
-    assert stored is not None and b'"id_token":"ey' in stored
+    assert stored is not None
+    assert b'"id_token":"ey' in stored
     cookies = flow.response.headers.getlist("Set-Cookie")
     assert len(cookies) == 1
     assert "ey" not in cookies[0].split(";")[0]  # only the random session id
@@ -87,7 +89,8 @@ def test_the_session_id_changes_at_sign_in(
     assert before is not None  # the flow's state lives in the anonymous session
     deliver(client, answer_at_provider(authorize_url, grace))
     after = session_cookie(client)
-    assert after is not None and after != before
+    assert after is not None
+    assert after != before
     assert redis_client.exists(keys.SESSION_PREFIX + before) == 0
     assert me(client).status_code == 200
 
