@@ -74,7 +74,6 @@ def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any
         WTF_CSRF_SSL_STRICT=production,
         RATELIMIT_STORAGE_URI=settings.redis_url,
         RATELIMIT_KEY_PREFIX="bff-limits",
-        RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_STRATEGY="moving-window",
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,

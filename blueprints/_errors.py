@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from typing import Any
 
 import redis
@@ -23,6 +25,7 @@ from chatkit_bff.upstream import (
     UpstreamError,
     UpstreamTimeout,
 )
+from extensions import limiter
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +114,14 @@ def _redis_error(exc: Exception) -> Response:
 
 def _rate_limited(exc: RateLimitExceeded) -> Response:
     window = exc.limit.limit
+    breached = limiter.current_limit
+    wait = breached.reset_at - time.time() if breached else window.get_expiry()
+    retry_after = min(max(math.ceil(wait), 1), int(window.get_expiry()))
     return error_response(
         429,
-        f"Too many requests: at most {window}. Try again in a moment.",
+        f"Too many requests: at most {window}. Try again in {retry_after} seconds.",
         code="rate_limited",
-        retry_after=max(int(window.get_expiry()), 1),
+        retry_after=retry_after,
     )
 
 
