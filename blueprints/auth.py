@@ -176,6 +176,8 @@ def logout() -> ResponseReturnValue:
 
 @bp.get("/signed-out")
 def signed_out() -> ResponseReturnValue:
+    if current_identity() is not None:
+        return redirect("/")
     party = relying_party(current_app)
     if party is not None and request.args.get("state"):
         with suppress(OAuthError):

@@ -19,6 +19,7 @@ from tests.oidc_provider import (
     ProviderUser,
     RunningProvider,
 )
+from tests.oidc_provider.keys import SigningKeys
 from tests.support.emulator import Emulator
 from tests.support.servers import LiveServer
 
@@ -243,3 +244,13 @@ def test_the_endpoint_does_not_exist_without_a_provider(
     response = application.test_client().post(ENDPOINT, data={"logout_token": "x"})
     assert response.status_code == 404
     application.extensions["chatkit_bff"].close()
+
+
+def test_a_token_signed_with_a_rotated_key_is_accepted(
+    app: Flask, grace_chatting: FlaskClient, provider: RunningProvider, grace: ProviderUser
+) -> None:
+    """The provider rolled its signing key after we cached its JWKS: we read it again."""
+    provider.state.keys = SigningKeys()
+    response = _post(app, provider.state.make_logout_token(sub=grace.sub))
+    assert response.status_code == 200
+    assert me(grace_chatting).status_code == 401

@@ -143,3 +143,12 @@ def test_signing_out_when_signed_out_is_harmless(client: FlaskClient) -> None:
     response = sign_out(client, from_page="/signed-out")
     assert response.status_code == 302
     assert response.headers["Location"] == "/signed-out"
+
+
+def test_the_signed_out_page_does_not_claim_so_while_signed_in(
+    client: FlaskClient, grace: ProviderUser
+) -> None:
+    signed_in(client, grace)
+    response = client.get("/signed-out")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
