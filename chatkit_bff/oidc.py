@@ -52,7 +52,7 @@ class RelyingParty:
     client: Any  # authlib FlaskOAuth2App
     issuer: str
     client_id: str
-    _jwks_refreshed_at: float = 0.0
+    _jwks_refreshed_at: float = float("-inf")
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def metadata(self) -> dict[str, Any]:
