@@ -73,13 +73,11 @@ def parse_page_query(
     max_limit: int = UPSTREAM_MAX_LIMIT,
     default_limit: int | None = None,
     default_order: Order | None = None,
-    allow_order: bool = True,
 ) -> PageQuery:
     """`limit`, `order`, `after` and `before` of a query string, or a 400 naming the bad one."""
-    order = _order(args.get("order"), default_order) if allow_order else default_order
     return PageQuery(
         limit=_limit(args.get("limit"), max_limit, default_limit),
-        order=order,
+        order=_order(args.get("order"), default_order),
         after=_cursor(args, "after"),
         before=_cursor(args, "before"),
     )
