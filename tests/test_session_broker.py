@@ -149,6 +149,9 @@ def test_upstream_timeout_is_a_503(
     assert response.status_code == 503
     assert response.json["error"]["code"] == "upstream_unavailable"
     assert not list(redis_client.scan_iter("bff:secret:*"))
+    # The emulator logs the slow call when it ends; let it end inside this test.
+    settled = emulator.requests_once_settled(2)  # the page's thread list, then the create
+    assert [r["path"] for r in settled if r["method"] == "POST"] == ["/v1/chatkit/sessions"]
 
 
 def test_upstream_rate_limit_is_a_503_with_retry_after(

@@ -98,5 +98,9 @@ def test_fifty_concurrent_first_calls_over_two_processes_mint_once(
 
     assert {status for status, _ in results} == {200}
     assert len({secret for _, secret in results}) == 1
-    creates = [r for r in emulator.requests() if r["path"] == "/v1/chatkit/sessions"]
+    creates = [
+        r
+        for r in emulator.requests()
+        if r["path"] == "/v1/chatkit/sessions" and r["json"]["user"] == grace.identity().user_id
+    ]
     assert len(creates) == 1
