@@ -3,8 +3,8 @@
 Unlike a plain "write the whole session back on every request" store, this one never
 brings back a session that was ended elsewhere while a request was in flight (sign-out in
 another tab, back-channel logout, an admin revoke): an unchanged session only has its idle
-timer pushed back (EXPIRE, a no-op on a deleted key) and a changed one is only rewritten if
-it still exists (SET XX). Ids are rotated unconditionally on request (`regenerate`).
+timer pushed back when it is read (GETEX) and a changed one is only rewritten if it still
+exists (SET XX). Ids are rotated unconditionally on request (`regenerate`).
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ class RedisSessionInterface(SessionInterface):
             return ServerSession(None, new_session_id(), stored=False, from_cookie=False)
         if _SESSION_ID.fullmatch(sid):
             try:
-                data = _decode(self._redis.get(self._key(sid)))
+                # Reading also pushes back the idle timer: one round trip, not two.
+                data = _decode(self._redis.getex(self._key(sid), ex=self._idle_seconds))
             except redis.RedisError as error:
                 log.error("session store unavailable: %s", type(error).__name__)
                 return ServerSession(
@@ -151,13 +152,10 @@ class RedisSessionInterface(SessionInterface):
             payload = json.dumps(dict(session), separators=(",", ":"))
             # A session that existed when the request began is only ever updated in place.
             written = self._redis.set(key, payload, ex=self._idle_seconds, xx=session.stored)
-            alive = bool(written)
-        else:
-            alive = bool(self._redis.expire(key, self._idle_seconds))
-        if not alive:
-            # Ended elsewhere while this request ran: leave it ended.
-            self._delete_cookie(app, response)
-            return
+            if not written:
+                # Ended elsewhere while this request ran: leave it ended.
+                self._delete_cookie(app, response)
+                return
         if not self.should_set_cookie(app, session):
             return
         response.set_cookie(
