@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.policy import Policy
+from chatkit_bff.session_broker import MintRequest
 from chatkit_bff.thread_owners import ThreadOwners
 from chatkit_bff.thread_params import check_thread_id, parse_page_query
 from chatkit_bff.threads import UserThreads
@@ -39,8 +40,16 @@ def current_policy() -> Policy:
     return policy
 
 
+def _mint_request() -> MintRequest:
+    """The user's policy and cached secret, read once per request (the limiter needs the policy)."""
+    if "mint_request" not in g:
+        g.mint_request = services().broker.prepare(require_identity())
+    prepared: MintRequest = g.mint_request
+    return prepared
+
+
 def _mint_limit() -> str:
-    return f"{current_policy().mint_requests_per_minute}/minute"
+    return f"{_mint_request().policy.mint_requests_per_minute}/minute"
 
 
 def _user_key() -> str:
@@ -54,7 +63,6 @@ def _user_key() -> str:
     exempt_when=lambda: current_identity() is None,
 )
 def create_chatkit_session() -> ResponseReturnValue:
-    identity = require_identity()
     body = json_body()
     current = body.get("current_client_secret")
     if current is not None and (not isinstance(current, str) or len(current) > MAX_SECRET_LENGTH):
@@ -67,7 +75,7 @@ def create_chatkit_session() -> ResponseReturnValue:
         raise InvalidRequest(f"Unknown field: {sorted(unknown)[0]}.")
     # A secret the caller names is never trusted: the cache is keyed by the signed-in user,
     # so naming someone else's secret (or a stale one) is the same as a first call.
-    secret = services().broker.client_secret(identity, current_policy())
+    secret = services().broker.client_secret(_mint_request())
     response = jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -83,9 +83,18 @@ class PolicyStore:
 
     def layers(self, user_id: str) -> PolicyLayers:
         """Both layers in one round trip."""
-        defaults, overrides = self._redis.mget(
-            [keys.POLICY_DEFAULTS, keys.policy_overrides(user_id)]
+        return self.parse_layers(
+            self._redis.mget([keys.POLICY_DEFAULTS, keys.policy_overrides(user_id)])
         )
+
+    @staticmethod
+    def queue_layers(pipe: Pipeline, user_id: str) -> None:
+        """Queue the read of `layers` on a pipeline; `parse_layers` its result."""
+        pipe.mget([keys.POLICY_DEFAULTS, keys.policy_overrides(user_id)])
+
+    @staticmethod
+    def parse_layers(result: Any) -> PolicyLayers:
+        defaults, overrides = result
         return PolicyLayers(StoredLayer.load(defaults), StoredLayer.load(overrides))
 
     def effective(self, user_id: str) -> Policy:

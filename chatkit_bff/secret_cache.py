@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import redis
+from redis.client import Pipeline
 from redis.lock import Lock
 
 from . import keys
@@ -63,10 +64,18 @@ class SecretCache:
         """The cached secret if it may still be served, else None."""
         if not self.enabled:
             return None
-        key = keys.cached_secret(user_id, fingerprint)
-        raw = self._redis.get(key)
-        if not isinstance(raw, bytes):
+        return self.parse(
+            self._redis.get(keys.cached_secret(user_id, fingerprint)), user_id, fingerprint
+        )
+
+    def queue_get(self, pipe: Pipeline, user_id: str, fingerprint: str) -> None:
+        """Queue the read of `get` on a pipeline; `parse` its result."""
+        pipe.get(keys.cached_secret(user_id, fingerprint))
+
+    def parse(self, raw: object, user_id: str, fingerprint: str) -> CachedSecret | None:
+        if not self.enabled or not isinstance(raw, bytes):
             return None
+        key = keys.cached_secret(user_id, fingerprint)
         plaintext = self._box.open(raw, key.encode())
         if plaintext is None:
             return None

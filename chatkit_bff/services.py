@@ -60,14 +60,16 @@ def build_services(settings: Settings) -> Services:
         enabled=settings.secret_cache_enabled,
     )
     ledger = MintLedger(client)
+    policies = PolicyStore(client, claim_variables=settings.state_variable_claims.values())
     broker = SessionBroker(
         client=chatkit,
+        redis_client=client,
+        policies=policies,
         cache=secrets,
         ledger=ledger,
         workflow=Workflow(settings.workflow_id, settings.workflow_version),
         claim_map=settings.state_variable_claims,
     )
-    policies = PolicyStore(client, claim_variables=settings.state_variable_claims.values())
     sessions = SessionRegistry(client)
     directory = UserDirectory(client)
     audit = AuditLog(client, max_entries=settings.audit_max_entries)

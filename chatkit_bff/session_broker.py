@@ -7,10 +7,13 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import redis
+
 from .errors import Busy
 from .identity import Identity
 from .mint_ledger import MintLedger, MintRecord
 from .policy import Policy, fingerprint
+from .policy_store import PolicyStore
 from .secret_cache import CachedSecret, SecretCache
 from .state_variables import state_variables_for
 from .upstream import ChatKitClient, SessionCreateParams, UpstreamError
@@ -58,11 +61,27 @@ def session_params(
     return params  # type: ignore[return-value]  # built to the TypedDict's shape above
 
 
+@dataclass(frozen=True)
+class MintRequest:
+    """What one call for a secret needs, read from Redis in one round trip by `prepare`."""
+
+    identity: Identity
+    policy: Policy
+    params: SessionCreateParams
+    fingerprint: str
+    cached: CachedSecret | None
+
+
+_REMEMBERED_FINGERPRINTS = 10_000
+
+
 class SessionBroker:
     def __init__(
         self,
         *,
         client: ChatKitClient,
+        redis_client: redis.Redis,
+        policies: PolicyStore,
         cache: SecretCache,
         ledger: MintLedger,
         workflow: Workflow,
@@ -70,19 +89,47 @@ class SessionBroker:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
+        self._redis = redis_client
+        self._policies = policies
         self._cache = cache
         self._ledger = ledger
         self._workflow = workflow
         self._claim_map = claim_map
         self._clock = clock
+        # A guess at each user's cache key, only ever verified against the fresh policy.
+        self._last_fingerprint: dict[str, str] = {}
 
-    def client_secret(self, identity: Identity, policy: Policy) -> CachedSecret:
-        """The user's current secret: from cache, or one new upstream session for all callers."""
+    def prepare(self, identity: Identity) -> MintRequest:
+        """Read the user's policy, and their cached secret under the key it last had, at once.
+
+        The cache key depends on the policy, so reading both would take two round trips; the
+        guessed key is checked against the fingerprint of the policy just read, and only a
+        match is used (a policy change simply costs the second read).
+        """
+        user_id = identity.user_id
+        guess = self._last_fingerprint.get(user_id)
+        with self._redis.pipeline(transaction=False) as pipe:
+            self._policies.queue_layers(pipe, user_id)
+            if guess is not None:
+                self._cache.queue_get(pipe, user_id, guess)
+            results = pipe.execute()
+        policy = self._policies.parse_layers(results[0]).effective
         params = session_params(identity, policy, self._workflow, self._claim_map)
         key = fingerprint({k: v for k, v in params.items() if k != "user"})
-        cached = self._cache.get(identity.user_id, key)
-        if cached is not None:
-            return cached
+        if key == guess:
+            cached = self._cache.parse(results[1], user_id, key)
+        else:
+            cached = self._cache.get(user_id, key)
+            if len(self._last_fingerprint) >= _REMEMBERED_FINGERPRINTS:
+                self._last_fingerprint.clear()
+            self._last_fingerprint[user_id] = key
+        return MintRequest(identity, policy, params, key, cached)
+
+    def client_secret(self, request: MintRequest) -> CachedSecret:
+        """The user's current secret: from cache, or one new upstream session for all callers."""
+        identity, params, key = request.identity, request.params, request.fingerprint
+        if request.cached is not None:
+            return request.cached
         if not self._cache.enabled:
             return self._mint(identity.user_id, params)
         # The lock outlives the slowest create we would still wait for, so it cannot lapse mid-call.
