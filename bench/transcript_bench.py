@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import argparse
 import logging
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import requests
+from _harness import emulator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 
@@ -36,7 +35,7 @@ from app import create_app
 from chatkit_bff.dev_users import demo_user
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
 from tests.history.item_factory import mixed_items
-from tests.support.servers import free_port, redis_server, serve_in_thread, wait_for_port
+from tests.support.servers import redis_server, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -77,22 +76,6 @@ class ServerTimer:
         while len(self.samples.get(key, [])) < count and time.monotonic() < deadline:
             time.sleep(0.01)
         return self.samples.pop(key, [])[-count:]
-
-
-@contextmanager
-def emulator_process() -> Iterator[str]:
-    """The emulator in its own process, as the upstream is: no shared interpreter lock."""
-    port = free_port()
-    command = [sys.executable, "-m", "emulator", "--port", str(port), "--api-key", API_KEY]
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_for_port(port)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -199,7 +182,7 @@ def main() -> int:
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("chatkit_bff").setLevel(logging.ERROR)
-    with redis_server() as redis_url, emulator_process() as emulator_url:
+    with redis_server() as redis_url, emulator(0, API_KEY) as emulator_url:
         thread_id, cold_ids = seed(emulator_url, user_id, arguments.cold)
         app = create_app(
             {

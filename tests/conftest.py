@@ -15,10 +15,9 @@ from app import create_app
 from emulator.app import create_app as create_emulator
 from emulator.config import EmulatorConfig
 from tests.support.browser import chromium
-from tests.support.emulator import Emulator
+from tests.support.emulator import UPSTREAM_KEY, Emulator
 from tests.support.servers import LiveServer, redis_server, serve_in_thread
 
-UPSTREAM_KEY = "sk-test-0f3b9c2e7d4a41b8a6c5e9d8f7a6b5c4"
 TEST_SECRET_KEY = "test-secret-key-3a8f0c6e1b9d47e2a5c4b3d2e1f0a9b8"
 WORKFLOW_ID = "wf_test_support_agent"
 

@@ -12,7 +12,6 @@ import requests
 from playwright.sync_api import Page, Request, expect
 
 from emulator.demo import demo_threads
-from tests.conftest import UPSTREAM_KEY
 from tests.history.browser_support import (
     DESKTOP,
     PHONE,
@@ -25,7 +24,7 @@ from tests.history.browser_support import (
 )
 from tests.history.conftest import SeedThreads
 from tests.support.browser import screenshot_path
-from tests.support.emulator import Emulator
+from tests.support.emulator import UPSTREAM_KEY, Emulator
 
 pytestmark = pytest.mark.browser
 

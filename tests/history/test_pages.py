@@ -10,11 +10,10 @@ import requests
 from flask.testing import FlaskClient
 
 from emulator.demo import demo_threads
-from tests.conftest import UPSTREAM_KEY
 from tests.history.conftest import SeedThreads
 from tests.history.item_factory import KINDS, mixed_items
 from tests.history.page_reader import read_page
-from tests.support.emulator import Emulator
+from tests.support.emulator import UPSTREAM_KEY, Emulator
 from tests.support.flows import csrf_token, dev_sign_in
 
 SetPolicy = Callable[[str, dict[str, Any]], None]

@@ -7,6 +7,9 @@ from typing import Any
 
 import requests
 
+#: The API key every test emulator accepts.
+UPSTREAM_KEY = "sk-test-0f3b9c2e7d4a41b8a6c5e9d8f7a6b5c4"
+
 
 class Emulator:
     """Drives the emulator through its control API."""

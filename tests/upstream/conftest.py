@@ -1,8 +1,4 @@
-"""A ChatKit API emulator over real HTTP, reset for every test, and clients pointed at it.
-
-One server is shared by the whole session (starting and stopping one per test costs half a
-second each); `POST /_emulator/reset` gives every test a fresh state.
-"""
+"""ChatKit clients pointed at the suite's live emulator (reset for every test)."""
 
 from __future__ import annotations
 
@@ -12,28 +8,10 @@ from typing import Any
 import pytest
 
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
-from emulator.app import create_app
-from emulator.config import EmulatorConfig
-from tests.support.emulator import Emulator
-from tests.support.servers import serve_in_thread
+from tests.support.emulator import UPSTREAM_KEY, Emulator
 
-API_KEY = "sk-upstream-client-test-key-0123456789"
+API_KEY = UPSTREAM_KEY
 WORKFLOW_ID = "wf_upstream_client_tests"
-
-
-@pytest.fixture(scope="session")
-def emulator_server() -> Iterator[Emulator]:
-    with serve_in_thread(create_app(EmulatorConfig(api_key=API_KEY))) as live:
-        control = Emulator(live.url)
-        yield control
-        control.close()
-
-
-@pytest.fixture
-def emulator(emulator_server: Emulator) -> Emulator:
-    """The emulator, reset: no sessions, threads, logged calls, faults or clock shift."""
-    emulator_server.reset()
-    return emulator_server
 
 
 @pytest.fixture
