@@ -54,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             x_proto=settings.trusted_proxy_hops,
             x_host=settings.trusted_proxy_hops,
         )
+    _configure_logging()
     _announce(settings)
     return app
 
@@ -83,6 +84,15 @@ def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any
 
 
 _FLASK_KEYS = {"TESTING", "SERVER_NAME", "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED"}
+
+
+def _configure_logging() -> None:
+    """Our INFO lines (mints, upstream calls) reach stderr unless the host configured logging."""
+    if not logging.getLogger().handlers and not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 def _announce(settings: Settings) -> None:
