@@ -19,7 +19,7 @@ from chatkit_bff.rendering import register_rendering
 from chatkit_bff.services import build_services
 from chatkit_bff.session_store import install_server_sessions
 from chatkit_bff.settings import Settings, load_settings
-from extensions import csrf, limiter, oauth
+from extensions import csrf, limiter
 
 log = logging.getLogger("chatkit_bff")
 
@@ -37,7 +37,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_current_user(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    oauth.init_app(app)
     if settings.oidc_issuer:
         register_oidc_client(app, settings)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from authlib.integrations.flask_client import OAuth
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
@@ -11,4 +10,3 @@ from flask_wtf.csrf import CSRFProtect
 # A refusal still says when to retry (Retry-After), computed only when it happens.
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
 csrf = CSRFProtect()
-oauth = OAuth()
