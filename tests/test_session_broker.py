@@ -218,3 +218,30 @@ def test_bad_bodies_get_clear_400s(client: FlaskClient, emulator: Emulator) -> N
     assert not_json.status_code == 400
     assert "JSON" in not_json.json["error"]["message"]
     assert creates(emulator) == []
+
+
+def test_a_stuck_mint_elsewhere_gives_a_clear_503_after_a_bounded_wait(
+    app_config: dict[str, Any], emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    from app import create_app
+    from chatkit_bff import keys
+
+    app = create_app({**app_config, "SECRET_LOCK_WAIT": "0.3"})
+    api = signed_in(app.test_client())
+    grace = demo_user("grace")
+    assert grace is not None
+    with app.app_context():
+        fingerprint = app.extensions["chatkit_bff"].broker.prepare(grace.identity()).fingerprint
+    # Another process took the lock for this user's secret and never finishes.
+    stuck = redis_client.lock(keys.secret_lock(user_id("grace"), fingerprint), timeout=30)
+    assert stuck.acquire(blocking=False)
+
+    started = time.monotonic()
+    response = api.new_secret()
+    assert response.status_code == 503
+    assert response.json["error"]["code"] == "busy"
+    assert time.monotonic() - started < 3
+    assert creates(emulator) == []
+
+    stuck.release()
+    assert api.new_secret().status_code == 200
