@@ -115,9 +115,6 @@ class PolicyStore:
     def set_overrides(self, user_id: str, values: Any, *, actor: str) -> StoredLayer:
         return self.replace_overrides(user_id, values, actor=actor).after
 
-    def clear_overrides(self, user_id: str) -> None:
-        self.remove_overrides(user_id, actor="system")
-
     def replace_overrides(
         self,
         user_id: str,
