@@ -73,9 +73,9 @@ def create_chatkit_session() -> ResponseReturnValue:
     unknown = set(body) - {"current_client_secret"}
     if unknown:
         raise InvalidRequest(f"Unknown field: {sorted(unknown)[0]}.")
-    # A secret the caller names is never trusted: the cache is keyed by the signed-in user,
-    # so naming someone else's secret (or a stale one) is the same as a first call.
-    secret = services().broker.client_secret(_mint_request())
+    # The cache is keyed by the signed-in user: naming someone else's secret (or a stale one)
+    # is the same as a first call; naming the user's own current secret asks for a new one.
+    secret = services().broker.client_secret(_mint_request(), current)
     response = jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
     response.headers["Cache-Control"] = "no-store"
     return response

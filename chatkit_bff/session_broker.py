@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -125,24 +126,31 @@ class SessionBroker:
             self._last_fingerprint[user_id] = key
         return MintRequest(identity, policy, params, key, cached)
 
-    def client_secret(self, request: MintRequest) -> CachedSecret:
-        """The user's current secret: from cache, or one new upstream session for all callers."""
+    def client_secret(self, request: MintRequest, current: str | None = None) -> CachedSecret:
+        """The user's secret: from cache, or one new upstream session for all callers.
+
+        `current` is the secret the caller holds. Naming the cached secret is a refresh, and a
+        refresh mints a new session for the same user; naming anything else (someone else's
+        secret, a stale one) is the same as a first call.
+        """
         identity, params, key = request.identity, request.params, request.fingerprint
-        if request.cached is not None:
-            return request.cached
+        answer = _answer_from_cache(request.cached, current)
+        if answer is not None:
+            return answer
         if not self._cache.enabled:
             return self._mint(identity.user_id, params)
         # The lock outlives the slowest create we would still wait for, so it cannot lapse mid-call.
         lock = self._cache.lock(identity.user_id, key, hold_seconds=60)
         if not lock.acquire():
-            cached = self._cache.get(identity.user_id, key)
-            if cached is not None:
-                return cached
+            answer = _answer_from_cache(self._cache.get(identity.user_id, key), current)
+            if answer is not None:
+                return answer
             raise Busy("Another request is creating your chat session; try again in a moment.")
         try:
-            cached = self._cache.get(identity.user_id, key)
-            if cached is not None:
-                return cached
+            # Concurrent refreshes of one secret: the first mints, the others get its result.
+            answer = _answer_from_cache(self._cache.get(identity.user_id, key), current)
+            if answer is not None:
+                return answer
             secret = self._mint(identity.user_id, params)
             self._cache.put(identity.user_id, key, secret)
             return secret
@@ -178,3 +186,11 @@ class SessionBroker:
                 # The secret is gone from our cache either way; upstream expires it on its own.
                 log.warning("could not cancel chat session %s: %s", session_id, exc)
         return cancelled
+
+
+def _answer_from_cache(cached: CachedSecret | None, current: str | None) -> CachedSecret | None:
+    """A cached secret answers a first call, never a refresh of that very secret."""
+    if cached is None or current is None:
+        return cached
+    refresh = hmac.compare_digest(current.encode(), cached.client_secret.encode())
+    return None if refresh else cached

@@ -54,9 +54,25 @@ def test_first_call_mints_and_later_calls_hit_the_cache(
     assert secret.startswith("ek_")
     assert first.json["expires_at"] > time.time() + 500
 
-    again = api.new_secret(current=secret)
-    assert again.json == first.json
+    reload = api.new_secret()  # e.g. the page is opened again: served from the cache
+    assert reload.json == first.json
     assert len(creates(emulator)) == 1
+
+
+def test_a_refresh_of_the_current_secret_mints_a_new_session_once(
+    app: Flask, emulator: Emulator
+) -> None:
+    tab = signed_in(app.test_client())
+    first = tab.new_secret().json["client_secret"]
+
+    refreshed = tab.new_secret(current=first).json["client_secret"]
+    assert refreshed != first
+    # Another tab still holding the old secret gets the new one, not a third session.
+    assert tab.new_secret(current=first).json["client_secret"] == refreshed
+    assert tab.new_secret().json["client_secret"] == refreshed
+    bodies = [c["json"] for c in creates(emulator)]
+    assert len(bodies) == 2
+    assert bodies[0]["user"] == bodies[1]["user"] == user_id("grace")
 
 
 def test_create_body_carries_identity_policy_and_state_variables(

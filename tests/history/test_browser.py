@@ -262,6 +262,7 @@ def test_the_page_configures_chatkit_from_policy_and_serves_secrets(
     assert all(isinstance(secret, str) and secret.startswith("ek_") for secret in secrets)
     live = {s["client_secret"] for s in emulator.sessions() if s["user"] == grace_id}
     assert set(secrets) <= live
+    assert secrets[1] != secrets[0]  # a refresh is a new session for the same user
 
     token = page.locator('meta[name="csrf-token"]').get_attribute("content")
     assert len(sent) == 2
