@@ -14,10 +14,10 @@ from blueprints import admin, api, auth, chat, health
 from blueprints._current_user import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._security_headers import register_security_headers
+from blueprints._session_store import install_server_sessions
 from chatkit_bff.oidc import register_oidc_client
 from chatkit_bff.rendering import register_rendering
 from chatkit_bff.services import build_services
-from chatkit_bff.session_store import install_server_sessions
 from chatkit_bff.settings import Settings, load_settings
 from extensions import csrf, limiter
 

@@ -9,9 +9,9 @@ from flask import current_app, g, session
 
 from chatkit_bff.identity import Identity
 from chatkit_bff.provider_logout import ProviderLogout
-from chatkit_bff.session_store import RedisSessionInterface, current_session
 
 from ._current_user import SESSION_IDENTITY, SESSION_SIGNED_IN_AT, current_identity, services
+from ._session_store import RedisSessionInterface, current_session
 
 #: The provider's ID token, kept server-side only, as the hint for RP-initiated logout.
 SESSION_ID_TOKEN = "id_token"  # noqa: S105 (a session key name, not a secret)

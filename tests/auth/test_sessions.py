@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from werkzeug.http import parse_set_header
 
 from app import create_app
+from blueprints._session_store import RedisSessionInterface, ServerSession
 from chatkit_bff import keys
-from chatkit_bff.session_store import RedisSessionInterface, ServerSession
 from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
 from tests.oidc_provider import ProviderUser, RunningProvider
 from tests.support.emulator import UPSTREAM_KEY, Emulator

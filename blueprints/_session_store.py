@@ -20,8 +20,8 @@ from flask import Flask, Request, Response, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
-from . import keys
-from .errors import StoreUnavailable
+from chatkit_bff import keys
+from chatkit_bff.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 
