@@ -37,8 +37,10 @@ from chatkit_bff.export import (
 from chatkit_bff.paging import page_links
 from chatkit_bff.rendered_items import RenderedItems
 from chatkit_bff.thread_params import check_thread_id, parse_page_query
+from chatkit_bff.upstream import UpstreamError
 
 from ._current_user import login_required
+from ._errors import from_upstream
 from .api import current_policy, current_user_threads
 
 bp = Blueprint("chat", __name__)
@@ -81,6 +83,7 @@ def _private(html: str) -> Response:
 def index() -> ResponseReturnValue:
     policy = current_policy()
     query = parse_page_query(_cursor_args(), default_limit=THREADS_PER_PAGE, default_order="desc")
+    history_error = None
     try:
         listing = thread_listing(current_user_threads(), policy, query)
     except InvalidRequest as error:
@@ -88,8 +91,15 @@ def index() -> ResponseReturnValue:
             raise
         flash("That page of conversations is gone; here are the newest ones.")
         return redirect(url_for("chat.index"))
+    except UpstreamError as error:
+        # The live chat reaches ChatKit on its own and may still work: keep the page and say
+        # why the list is missing, instead of an error page.
+        listing, history_error = None, from_upstream(error).message
     html = render_template(
-        "chat/index.html", listing=listing, chatkit=chatkit_page_data(policy, None)
+        "chat/index.html",
+        listing=listing,
+        history_error=history_error,
+        chatkit=chatkit_page_data(policy, None),
     )
     return _private(html)
 

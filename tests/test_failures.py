@@ -1,10 +1,13 @@
-"""When Redis goes away, callers get a clear 503 (JSON for the API, a page for people)."""
+"""When Redis or ChatKit fail, callers get a clear answer (JSON for the API, pages for people)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask.testing import FlaskClient
+
 from app import create_app
+from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
 from tests.support.servers import redis_server
 
@@ -32,3 +35,21 @@ def test_redis_outage_gives_503s_not_500s(app_config: dict[str, Any]) -> None:
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 503
     assert ready.json == {"status": "unavailable", "redis": "unreachable"}
+
+
+def test_chatkit_outage_keeps_the_chat_page_and_says_why_history_is_missing(
+    client: FlaskClient, emulator: Emulator
+) -> None:
+    dev_sign_in(client, "grace")
+    emulator.script_faults({"status": 503, "count": 20, "method": "GET"})
+
+    page = client.get("/")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert 'data-testid="history-unavailable"' in text
+    assert "The chat service failed; try again shortly." in text
+    assert 'id="chatkit-options"' in text  # the live chat is still offered
+
+    api = client.get("/api/threads")
+    assert api.status_code == 502
+    assert api.json["error"]["code"] == "upstream_error"
