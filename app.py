@@ -14,8 +14,8 @@ from blueprints import admin, api, auth, chat, health
 from blueprints._current_user import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._security_headers import register_security_headers
-from blueprints._session_store import install_server_sessions
-from chatkit_bff.oidc import register_oidc_client
+from blueprints._sign_in_store import install_sign_in_store
+from chatkit_bff.auth.oidc import register_oidc_client
 from chatkit_bff.rendering import register_rendering
 from chatkit_bff.services import build_services
 from chatkit_bff.settings import Settings, load_settings
@@ -33,7 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     services = build_services(settings)
     app.extensions["chatkit_bff"] = services
 
-    install_server_sessions(app, services.redis, idle_seconds=settings.session_idle_seconds)
+    install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)
     register_current_user(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -25,7 +25,7 @@ import redis
 import requests
 from _harness import Request, Result, emulator, gunicorn, run_load
 
-from chatkit_bff.policy_store import PolicyStore
+from chatkit_bff.policy.store import PolicyStore
 from tests.oidc_provider import ProviderClient, ProviderUser, running_provider
 from tests.support.servers import redis_server
 

@@ -32,7 +32,7 @@ from _harness import emulator
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 
 from app import create_app
-from chatkit_bff.dev_users import demo_user
+from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
 from tests.history.item_factory import mixed_items
 from tests.support.servers import redis_server, serve_in_thread

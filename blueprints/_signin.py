@@ -1,4 +1,4 @@
-"""Start and end a signed-in browser session (shared by every way of signing in)."""
+"""Start and end a sign-in (shared by every way of signing in)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from flask import current_app, g, session
 
+from chatkit_bff.auth.provider_logout import ProviderLogout
 from chatkit_bff.identity import Identity
-from chatkit_bff.provider_logout import ProviderLogout
 
 from ._current_user import SESSION_IDENTITY, SESSION_SIGNED_IN_AT, current_identity, services
-from ._session_store import RedisSessionInterface, current_session
+from ._sign_in_store import RedisSignInInterface, current_sign_in
 
 #: The provider's ID token, kept server-side only, as the hint for RP-initiated logout.
 SESSION_ID_TOKEN = "id_token"  # noqa: S105 (a session key name, not a secret)
@@ -27,7 +27,7 @@ def provider_logout() -> ProviderLogout:
     svc = services()
     return ProviderLogout(
         svc.redis,
-        svc.sessions,
+        svc.sign_ins,
         svc.broker,
         sign_in_ttl_seconds=svc.settings.session_absolute_seconds,
     )
@@ -35,8 +35,8 @@ def provider_logout() -> ProviderLogout:
 
 def _rotate_session_id() -> None:
     interface = current_app.session_interface
-    assert isinstance(interface, RedisSessionInterface)
-    interface.regenerate(current_session())
+    assert isinstance(interface, RedisSignInInterface)
+    interface.regenerate(current_sign_in())
 
 
 def sign_in(identity: Identity, *, id_token: str | None = None) -> None:
@@ -48,18 +48,18 @@ def sign_in(identity: Identity, *, id_token: str | None = None) -> None:
     if id_token:
         session[SESSION_ID_TOKEN] = id_token
     g.identity = identity
-    services().sessions.add(current_session().sid, identity.user_id, identity.sid)
+    services().sign_ins.add(current_sign_in().sid, identity.user_id, identity.sid)
     provider_logout().remember_sign_in(identity)
     services().directory.record_sign_in(identity)
 
 
 def sign_out() -> SignedOut:
-    """End this browser session and the user's ChatKit sessions; says who was signed in."""
+    """End this sign-in and the user's chat sessions; says who was signed in."""
     identity = current_identity()
     id_token = session.get(SESSION_ID_TOKEN)
     if identity is not None:
         svc = services()
-        svc.sessions.remove(current_session().sid, identity.user_id, identity.sid)
+        svc.sign_ins.remove(current_sign_in().sid, identity.user_id, identity.sid)
         svc.broker.end_sessions(identity.user_id)
     session.clear()
     # Anything kept after this (the sign-out `state`) lives under a new, anonymous id.

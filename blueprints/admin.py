@@ -8,10 +8,9 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from chatkit_bff.audit import Actor, flatten
+from chatkit_bff.admin.audit import Actor
 from chatkit_bff.errors import InvalidRequest
-from chatkit_bff.policy import BUILT_IN, merge_layers, validate_overrides
-from chatkit_bff.policy_form import (
+from chatkit_bff.policy.form import (
     FIELDS,
     describe,
     errors_for,
@@ -19,6 +18,7 @@ from chatkit_bff.policy_form import (
     parse_policy_form,
     unplaced_errors,
 )
+from chatkit_bff.policy.model import BUILT_IN, flatten, merge_layers, validate_overrides
 
 from . import admin_api
 from ._current_user import admin_required, require_identity, services
@@ -170,7 +170,7 @@ def revoke(user_id: str) -> ResponseReturnValue:
         session.clear()  # the admin revoked themself: do not write the ended session back
         return redirect("/login")
     flash(
-        f"Signed out of {revoked.browser_sessions_ended} browser session(s); "
+        f"Ended {revoked.sign_ins_ended} sign-in(s); "
         f"{revoked.chat_sessions_cancelled} chat session(s) cancelled."
     )
     return redirect(url_for("admin.user", user_id=user_id))

@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from chatkit_bff.audit import Actor
+from chatkit_bff.admin.audit import Actor
 from chatkit_bff.errors import InvalidRequest
 
 from ._current_user import require_identity, services

@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
+from chatkit_bff.chat_sessions.broker import MintRequest
 from chatkit_bff.errors import InvalidRequest
-from chatkit_bff.policy import Policy
-from chatkit_bff.session_broker import MintRequest
-from chatkit_bff.thread_owners import ThreadOwners
-from chatkit_bff.thread_params import check_thread_id, parse_page_query
-from chatkit_bff.threads import UserThreads
+from chatkit_bff.policy.model import Policy
+from chatkit_bff.threads.owners import ThreadOwners
+from chatkit_bff.threads.params import check_thread_id, parse_page_query
+from chatkit_bff.threads.user_threads import UserThreads
 from extensions import limiter
 
 from ._current_user import current_identity, require_identity, services, session_expires_in

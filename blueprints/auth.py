@@ -24,11 +24,9 @@ from flask_limiter.util import get_remote_address
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from chatkit_bff.dev_seed import seed_demo_conversations
-from chatkit_bff.dev_users import DEMO_USERS, demo_user
-from chatkit_bff.identity import identity_from_claims
-from chatkit_bff.logout_token import LogoutTokenRejected, verify_logout_token
-from chatkit_bff.oidc import (
+from chatkit_bff.auth.dev_users import DEMO_USERS, demo_user
+from chatkit_bff.auth.logout_token import LogoutTokenRejected, verify_logout_token
+from chatkit_bff.auth.oidc import (
     LEEWAY_SECONDS,
     MissingIdToken,
     ProviderMisconfigured,
@@ -38,8 +36,10 @@ from chatkit_bff.oidc import (
     log_failure,
     relying_party,
 )
-from chatkit_bff.provider_logout import ReplayedLogoutToken
-from chatkit_bff.redirects import safe_next
+from chatkit_bff.auth.provider_logout import ReplayedLogoutToken
+from chatkit_bff.auth.redirects import safe_next
+from chatkit_bff.identity import identity_from_claims
+from chatkit_bff.threads.demo_seed import seed_demo_conversations
 from extensions import csrf, limiter
 
 from ._current_user import current_identity, services
@@ -224,5 +224,5 @@ def backchannel_logout() -> ResponseReturnValue:
     return response
 
 
-# Server to server, with no browser session: the provider's signature on the token is the proof.
+# Server to server, with no sign-in: the provider's signature on the token is the proof.
 csrf.exempt(backchannel_logout)

@@ -19,24 +19,24 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
-from chatkit_bff.chat_pages import (
-    THREADS_PER_PAGE,
-    TRANSCRIPT_MAX_PAGE_SIZE,
-    TRANSCRIPT_PAGE_SIZE,
-    chatkit_page_data,
-    thread_listing,
-)
 from chatkit_bff.errors import InvalidRequest
-from chatkit_bff.export import (
+from chatkit_bff.rendering.cache import RenderedItems
+from chatkit_bff.threads.export import (
     EXPORT_FORMATS,
     export_filename,
     thread_title,
     transcript_json,
     transcript_markdown,
 )
-from chatkit_bff.paging import page_links
-from chatkit_bff.rendered_items import RenderedItems
-from chatkit_bff.thread_params import check_thread_id, parse_page_query
+from chatkit_bff.threads.pages import (
+    THREADS_PER_PAGE,
+    TRANSCRIPT_MAX_PAGE_SIZE,
+    TRANSCRIPT_PAGE_SIZE,
+    chatkit_page_data,
+    thread_listing,
+)
+from chatkit_bff.threads.paging import page_links
+from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from chatkit_bff.upstream import UpstreamError
 
 from ._current_user import login_required
@@ -46,7 +46,7 @@ from .api import current_policy, current_user_threads
 bp = Blueprint("chat", __name__)
 
 _CURSORS = ("after", "before")
-_RENDERED_ITEMS = "chatkit_bff.rendered_items"
+_RENDERED_ITEMS = "chatkit_bff.rendering.cache"
 
 
 @bp.app_template_global()

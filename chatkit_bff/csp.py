@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from chatkit_bff.settings import Settings
 
 #: Where the hosted ChatKit web component comes from; it renders inside a frame from here.
 CHATKIT_CDN = "https://cdn.platform.openai.com"

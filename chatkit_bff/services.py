@@ -6,17 +6,17 @@ from dataclasses import dataclass
 
 import redis
 
-from .admin_ops import AdminOps
-from .audit import AuditLog
-from .crypto import SealedBox
-from .mint_ledger import MintLedger
-from .policy_store import PolicyStore
-from .secret_cache import SecretCache
-from .session_broker import SessionBroker, Workflow
-from .session_registry import SessionRegistry
-from .settings import Settings
-from .upstream import ChatKitClient, ClientConfig
-from .users import UserDirectory
+from chatkit_bff.admin.actions import AdminOps
+from chatkit_bff.admin.audit import AuditLog
+from chatkit_bff.admin.directory import UserDirectory
+from chatkit_bff.auth.sign_ins import SignInRegistry
+from chatkit_bff.chat_sessions.broker import SessionBroker, Workflow
+from chatkit_bff.chat_sessions.ledger import MintLedger
+from chatkit_bff.chat_sessions.sealing import SealedBox
+from chatkit_bff.chat_sessions.secret_cache import SecretCache
+from chatkit_bff.policy.store import PolicyStore
+from chatkit_bff.settings import Settings
+from chatkit_bff.upstream import ChatKitClient, ClientConfig
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Services:
     secrets: SecretCache
     ledger: MintLedger
     broker: SessionBroker
-    sessions: SessionRegistry
+    sign_ins: SignInRegistry
     directory: UserDirectory
     audit: AuditLog
     admin: AdminOps
@@ -70,7 +70,7 @@ def build_services(settings: Settings) -> Services:
         workflow=Workflow(settings.workflow_id, settings.workflow_version),
         claim_map=settings.state_variable_claims,
     )
-    sessions = SessionRegistry(client)
+    sign_ins = SignInRegistry(client)
     directory = UserDirectory(client)
     audit = AuditLog(client, max_entries=settings.audit_max_entries)
     return Services(
@@ -81,7 +81,7 @@ def build_services(settings: Settings) -> Services:
         secrets=secrets,
         ledger=ledger,
         broker=broker,
-        sessions=sessions,
+        sign_ins=sign_ins,
         directory=directory,
         audit=audit,
         admin=AdminOps(
@@ -89,7 +89,7 @@ def build_services(settings: Settings) -> Services:
             audit=audit,
             directory=directory,
             broker=broker,
-            sessions=sessions,
+            sign_ins=sign_ins,
             secrets=secrets,
             ledger=ledger,
         ),

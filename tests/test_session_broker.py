@@ -9,8 +9,8 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from chatkit_bff.dev_users import demo_user
-from chatkit_bff.policy_store import PolicyStore
+from chatkit_bff.auth.dev_users import demo_user
+from chatkit_bff.policy.store import PolicyStore
 from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
 
@@ -240,7 +240,7 @@ def test_a_stuck_mint_elsewhere_gives_a_clear_503_after_a_bounded_wait(
     app_config: dict[str, Any], emulator: Emulator, redis_client: redis.Redis
 ) -> None:
     from app import create_app
-    from chatkit_bff import keys
+    from chatkit_bff import redis_keys
 
     app = create_app({**app_config, "SECRET_LOCK_WAIT": "0.3"})
     api = signed_in(app.test_client())
@@ -249,7 +249,7 @@ def test_a_stuck_mint_elsewhere_gives_a_clear_503_after_a_bounded_wait(
     with app.app_context():
         fingerprint = app.extensions["chatkit_bff"].broker.prepare(grace.identity()).fingerprint
     # Another process took the lock for this user's secret and never finishes.
-    stuck = redis_client.lock(keys.secret_lock(user_id("grace"), fingerprint), timeout=30)
+    stuck = redis_client.lock(redis_keys.secret_lock(user_id("grace"), fingerprint), timeout=30)
     assert stuck.acquire(blocking=False)
 
     started = time.monotonic()

@@ -16,8 +16,8 @@ import pytest
 import redis
 import requests
 
-from chatkit_bff.dev_users import demo_user
-from chatkit_bff.policy_store import PolicyStore
+from chatkit_bff.auth.dev_users import demo_user
+from chatkit_bff.policy.store import PolicyStore
 from tests.support.emulator import Emulator
 from tests.support.servers import free_port, wait_for_port
 

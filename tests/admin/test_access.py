@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from chatkit_bff import keys
+from chatkit_bff import redis_keys
 from tests.admin.conftest import signed_in, user_id
 from tests.support.flows import csrf_token
 
@@ -72,7 +72,7 @@ def test_signed_out_callers_are_sent_to_sign_in(
     else:
         assert response.status_code == 302
         assert response.headers["Location"] == "/login?next=" + quote(_path(rule), safe="")
-    assert redis_client.xlen(keys.AUDIT_STREAM) == 0
+    assert redis_client.xlen(redis_keys.AUDIT_STREAM) == 0
 
 
 @pytest.mark.parametrize(("method", "rule"), ADMIN_ROUTES)
@@ -86,7 +86,7 @@ def test_non_admins_are_refused(
         assert response.json["error"]["code"] == "forbidden"
     else:
         assert "administrators" in response.get_data(as_text=True)
-    assert redis_client.xlen(keys.AUDIT_STREAM) == 0
+    assert redis_client.xlen(redis_keys.AUDIT_STREAM) == 0
     assert grace.get("/api/me").status_code == 200  # not revoked either
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import redis
 
+from chatkit_bff.admin.directory import UserDirectory
 from chatkit_bff.identity import Identity
-from chatkit_bff.users import UserDirectory
 from tests.admin.conftest import signed_in, user_id
 from tests.support.flows import ApiCaller
 

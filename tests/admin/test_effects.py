@@ -8,7 +8,7 @@ import redis
 from flask import Flask
 
 from app import create_app
-from chatkit_bff import keys
+from chatkit_bff import redis_keys
 from tests.admin.conftest import creates, policy_url, signed_in, user_id
 from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller
@@ -103,9 +103,9 @@ def test_a_defaults_change_drops_every_cached_secret(
 ) -> None:
     grace.new_secret()
     alan.new_secret()
-    assert len(list(redis_client.scan_iter(keys.CACHED_SECRET_PATTERN))) == 2
+    assert len(list(redis_client.scan_iter(redis_keys.CACHED_SECRET_PATTERN))) == 2
     admin.put("/admin/api/defaults", {"history": {"recent_threads": 10}})
-    assert list(redis_client.scan_iter(keys.CACHED_SECRET_PATTERN)) == []
+    assert list(redis_client.scan_iter(redis_keys.CACHED_SECRET_PATTERN)) == []
 
 
 def test_save_drops_the_cached_secret_and_apply_now_also_cancels_upstream(
@@ -171,7 +171,7 @@ def test_every_change_is_audited_with_before_and_after(admin: ApiCaller, grace: 
     assert defaults["target"] is None
     assert defaults["changes"] == [{"field": "mint_requests_per_minute", "after": 12}]
     assert revoke["target"] == target
-    assert revoke["details"] == {"browser_sessions_ended": 1, "chat_sessions_cancelled": 0}
+    assert revoke["details"] == {"sign_ins_ended": 1, "chat_sessions_cancelled": 0}
     assert entries[0]["at"] >= entries[-1]["at"]
 
 
@@ -184,7 +184,7 @@ def test_revoke_signs_the_user_out_and_cancels_their_chat_sessions(
 
     revoked = admin.post(f"/admin/api/users/{user_id('grace')}/revoke")
     assert revoked.status_code == 200
-    assert revoked.json == {"browser_sessions_ended": 2, "chat_sessions_cancelled": 1}
+    assert revoked.json == {"sign_ins_ended": 2, "chat_sessions_cancelled": 1}
 
     assert grace.get("/api/me").status_code == 401
     assert other_browser.get("/api/me").status_code == 401

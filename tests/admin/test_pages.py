@@ -128,7 +128,7 @@ def test_revoke_asks_first_then_signs_the_user_out(admin: ApiCaller, grace: ApiC
     assert done.status_code == 302
     assert grace.get("/api/me").status_code == 401
     page = admin.get(_user_page("grace")).get_data(as_text=True)
-    assert "Signed out of 1 browser session(s)" in page
+    assert "Ended 1 sign-in(s)" in page
 
 
 def test_an_admin_who_revokes_themself_is_signed_out(admin: ApiCaller) -> None:

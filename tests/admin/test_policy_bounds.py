@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import redis
 
-from chatkit_bff import keys
+from chatkit_bff import redis_keys
 from tests.admin.conftest import policy_url
 from tests.support.flows import ApiCaller
 
@@ -114,7 +114,7 @@ def test_values_past_the_edge_are_refused_with_a_field_message(
     error = response.json["error"]
     assert error["message"]
     assert message in error["fields"][field]
-    assert redis_client.xlen(keys.AUDIT_STREAM) == 0  # nothing changed, nothing audited
+    assert redis_client.xlen(redis_keys.AUDIT_STREAM) == 0  # nothing changed, nothing audited
     assert admin.get(policy_url("grace")).json["overrides"] == {}
     assert admin.get("/admin/api/defaults").json["defaults"] == {}
 

@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from werkzeug.http import parse_set_header
 
 from app import create_app
-from blueprints._session_store import RedisSessionInterface, ServerSession
-from chatkit_bff import keys
+from blueprints._sign_in_store import RedisSignInInterface, ServerSignIn
+from chatkit_bff import redis_keys
 from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
 from tests.oidc_provider import ProviderUser, RunningProvider
 from tests.support.emulator import UPSTREAM_KEY, Emulator
@@ -105,7 +105,7 @@ def test_the_session_in_redis_is_plain_json_with_an_idle_ttl(
     client: FlaskClient, redis_client: redis.Redis, grace: ProviderUser
 ) -> None:
     signed_in(client, grace)
-    key = keys.SESSION_PREFIX + str(session_cookie(client))
+    key = redis_keys.SIGN_IN_PREFIX + str(session_cookie(client))
     data = json.loads(redis_client.get(key) or b"")
     assert data["identity"]["name"] == "Grace Hopper"
     assert 3590 < redis_client.ttl(key) <= 3600
@@ -133,7 +133,7 @@ def test_a_session_ends_at_its_absolute_lifetime_however_active(
     assert me(client).status_code == 200
     time.sleep(1.2)
     assert me(client).status_code == 401
-    assert redis_client.exists(keys.SESSION_PREFIX + str(sid)) == 0
+    assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + str(sid)) == 0
 
 
 def test_an_unknown_session_cookie_is_dropped(client: FlaskClient) -> None:
@@ -154,9 +154,9 @@ class TestRevocationSticks:
         assert sid is not None
         return sid
 
-    def _in_flight(self, app: Flask, sid: str) -> tuple[RedisSessionInterface, ServerSession]:
+    def _in_flight(self, app: Flask, sid: str) -> tuple[RedisSignInInterface, ServerSignIn]:
         interface = app.session_interface
-        assert isinstance(interface, RedisSessionInterface)
+        assert isinstance(interface, RedisSignInInterface)
         with app.test_request_context("/", headers={"Cookie": f"session={sid}"}) as ctx:
             opened = interface.open_session(app, ctx.request)
         assert opened.get("identity")
@@ -175,7 +175,7 @@ class TestRevocationSticks:
 
         # Meanwhile: signed out everywhere (back-channel logout, admin revoke, another tab).
         user_id = in_flight["identity"]["user_id"]
-        assert app.extensions["chatkit_bff"].sessions.end_user(user_id) == 1
+        assert app.extensions["chatkit_bff"].sign_ins.end_user(user_id) == 1
 
         if changes_session:
             in_flight["csrf_token"] = "fresh"
@@ -183,7 +183,7 @@ class TestRevocationSticks:
         with app.test_request_context("/"):
             interface.save_session(app, in_flight, response)
 
-        assert redis_client.exists(keys.SESSION_PREFIX + signed_in_sid) == 0
+        assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + signed_in_sid) == 0
         if changes_session:  # the failed in-place write tells us: the browser forgets it
             assert "session=;" in response.headers["Set-Cookie"]
         assert me(client).status_code == 401

@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from chatkit_bff import keys
+from chatkit_bff import redis_keys
 from chatkit_bff.identity import upstream_user_id
 from tests.oidc_provider import REMOVE, ProviderUser, RunningProvider
 
@@ -73,7 +73,7 @@ def test_the_id_token_stays_on_the_server(
     flow = signed_in(client, grace)
     sid = session_cookie(client)
     assert sid is not None
-    stored = redis_client.get(keys.SESSION_PREFIX + sid)
+    stored = redis_client.get(redis_keys.SIGN_IN_PREFIX + sid)
     assert stored is not None
     assert b'"id_token":"ey' in stored
     cookies = flow.response.headers.getlist("Set-Cookie")
@@ -91,7 +91,7 @@ def test_the_session_id_changes_at_sign_in(
     after = session_cookie(client)
     assert after is not None
     assert after != before
-    assert redis_client.exists(keys.SESSION_PREFIX + before) == 0
+    assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + before) == 0
     assert me(client).status_code == 200
 
 

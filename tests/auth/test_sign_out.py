@@ -10,7 +10,7 @@ import requests
 from flask.testing import FlaskClient
 
 from app import create_app
-from chatkit_bff import keys
+from chatkit_bff import redis_keys
 from chatkit_bff.identity import upstream_user_id
 from tests.oidc_provider import ProviderUser, RunningProvider
 from tests.support.emulator import Emulator
@@ -43,7 +43,7 @@ def test_sign_out_cancels_chat_sessions_and_signs_out_at_the_provider(
     signed_in(client, grace)
     assert mint_secret(client).status_code == 200
     user_id = upstream_user_id(provider.issuer, grace.sub)
-    assert redis_client.scard(keys.user_secrets(user_id)) == 1
+    assert redis_client.scard(redis_keys.user_secrets(user_id)) == 1
     assert _statuses(emulator) == ["active"]
     provider_sid = provider.state.current_sid(grace.sub)
     old_session = session_cookie(client)
@@ -52,8 +52,8 @@ def test_sign_out_cancels_chat_sessions_and_signs_out_at_the_provider(
 
     # Here: nothing of the session, the cached secret or the upstream session is left.
     assert me(client).status_code == 401
-    assert redis_client.exists(keys.SESSION_PREFIX + str(old_session)) == 0
-    assert redis_client.keys(keys.PREFIX + "secret:*") == []
+    assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + str(old_session)) == 0
+    assert redis_client.keys(redis_keys.PREFIX + "secret:*") == []
     assert _statuses(emulator) == ["cancelled"]
 
     # And the browser goes on to the provider to end its session there too.

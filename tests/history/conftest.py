@@ -9,7 +9,7 @@ import pytest
 import requests
 from flask import Flask
 
-from chatkit_bff.dev_users import demo_user
+from chatkit_bff.auth.dev_users import demo_user
 from tests.support.emulator import Emulator
 
 SeedThreads = Callable[..., list[dict[str, Any]]]

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from chatkit_bff.export import export_filename, slug, transcript_json, transcript_markdown
+from chatkit_bff.threads.export import export_filename, slug, transcript_json, transcript_markdown
 from chatkit_bff.upstream import ChatKitThread
 
 NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from markupsafe import Markup
 
-from chatkit_bff.rendered_items import RenderedItems
+from chatkit_bff.rendering.cache import RenderedItems
 
 
 class CountingRenderer:

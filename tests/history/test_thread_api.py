@@ -8,7 +8,7 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from chatkit_bff import keys
+from chatkit_bff import redis_keys
 from tests.history.conftest import SeedThreads
 from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
@@ -113,7 +113,7 @@ def test_delete_needs_the_csrf_header_and_removes_the_thread(
 ) -> None:
     [thread] = seed_threads(grace_id, 1)
     api.get(f"/api/threads/{thread['id']}")
-    assert redis_client.get(keys.thread_owner(thread["id"])) == grace_id.encode()
+    assert redis_client.get(redis_keys.thread_owner(thread["id"])) == grace_id.encode()
 
     refused = api.client.delete(f"/api/threads/{thread['id']}")
     assert refused.status_code == 400
@@ -126,7 +126,7 @@ def test_delete_needs_the_csrf_header_and_removes_the_thread(
         "object": "chatkit.thread.deleted",
         "deleted": True,
     }
-    assert redis_client.get(keys.thread_owner(thread["id"])) is None
+    assert redis_client.get(redis_keys.thread_owner(thread["id"])) is None
     assert api.get(f"/api/threads/{thread['id']}").status_code == 404
     assert api.delete(f"/api/threads/{thread['id']}").status_code == 404
 
@@ -140,7 +140,7 @@ def test_ownership_is_remembered_for_a_few_minutes(
 ) -> None:
     [thread] = seed_threads(grace_id, 1)
     api.get(f"/api/threads/{thread['id']}/items")
-    ttl = redis_client.ttl(keys.thread_owner(thread["id"]))
+    ttl = redis_client.ttl(redis_keys.thread_owner(thread["id"]))
     assert 0 < ttl <= 300
 
     emulator.clear_requests()

@@ -1,4 +1,4 @@
-"""Server-side browser sessions in Redis: the cookie holds a random id, the data stays here.
+"""Sign-ins kept in Redis: the cookie holds a random id, the sign-in's data stays here.
 
 Unlike a plain "write the whole session back on every request" store, this one never
 brings back a session that was ended elsewhere while a request was in flight (sign-out in
@@ -20,7 +20,7 @@ from flask import Flask, Request, Response, request, session
 from flask.sessions import SessionInterface, SessionMixin
 from werkzeug.datastructures import CallbackDict
 
-from chatkit_bff import keys
+from chatkit_bff import redis_keys
 from chatkit_bff.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ SESSION_ID_BYTES = 32
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32,64}")
 
 
-class ServerSession(CallbackDict[str, Any], SessionMixin):
+class ServerSignIn(CallbackDict[str, Any], SessionMixin):
     """The session dict of one request, with its id and where it came from."""
 
     def __init__(
@@ -41,7 +41,7 @@ class ServerSession(CallbackDict[str, Any], SessionMixin):
         from_cookie: bool,
         unavailable: bool = False,
     ) -> None:
-        def on_update(self: ServerSession) -> None:
+        def on_update(self: ServerSignIn) -> None:
             self.modified = True
             self.accessed = True
 
@@ -93,7 +93,7 @@ def _decode(raw: bytes | str | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-class RedisSessionInterface(SessionInterface):
+class RedisSignInInterface(SessionInterface):
     """Flask session interface over Redis with an idle timeout and safe revocation."""
 
     def __init__(self, client: redis.Redis, *, key_prefix: str, idle_seconds: int) -> None:
@@ -104,24 +104,24 @@ class RedisSessionInterface(SessionInterface):
     def _key(self, sid: str) -> str:
         return self._prefix + sid
 
-    def open_session(self, app: Flask, request: Request) -> ServerSession:
+    def open_session(self, app: Flask, request: Request) -> ServerSignIn:
         sid = request.cookies.get(self.get_cookie_name(app))
         if not sid:
-            return ServerSession(None, new_session_id(), stored=False, from_cookie=False)
+            return ServerSignIn(None, new_session_id(), stored=False, from_cookie=False)
         if _SESSION_ID.fullmatch(sid):
             try:
                 # Reading also pushes back the idle timer: one round trip, not two.
                 data = _decode(self._redis.getex(self._key(sid), ex=self._idle_seconds))
             except redis.RedisError as error:
                 log.error("session store unavailable: %s", type(error).__name__)
-                return ServerSession(
+                return ServerSignIn(
                     None, new_session_id(), stored=False, from_cookie=True, unavailable=True
                 )
             if data is not None:
-                return ServerSession(data, sid, stored=True, from_cookie=True)
-        return ServerSession(None, new_session_id(), stored=False, from_cookie=True)
+                return ServerSignIn(data, sid, stored=True, from_cookie=True)
+        return ServerSignIn(None, new_session_id(), stored=False, from_cookie=True)
 
-    def regenerate(self, server_session: ServerSession) -> None:
+    def regenerate(self, server_session: ServerSignIn) -> None:
         """Give the session a fresh id and forget the old one (no session fixation)."""
         if server_session.stored:
             self._redis.delete(self._key(server_session.sid))
@@ -130,7 +130,7 @@ class RedisSessionInterface(SessionInterface):
         server_session.modified = True
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        assert isinstance(session, ServerSession)
+        assert isinstance(session, ServerSignIn)
         if session.accessed:
             response.vary.add("Cookie")
         if session.unavailable:
@@ -140,7 +140,7 @@ class RedisSessionInterface(SessionInterface):
         except redis.RedisError as error:
             log.error("could not save the session: %s", type(error).__name__)
 
-    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
+    def _save(self, app: Flask, session: ServerSignIn, response: Response) -> None:
         key = self._key(session.sid)
         if not session:
             if session.stored:
@@ -184,10 +184,10 @@ class RedisSessionInterface(SessionInterface):
         response.vary.add("Cookie")
 
 
-def current_session() -> ServerSession:
-    """This request's session, typed (only valid with `RedisSessionInterface` installed)."""
+def current_sign_in() -> ServerSignIn:
+    """This request's session, typed (only valid with `RedisSignInInterface` installed)."""
     server_session = session._get_current_object()  # type: ignore[attr-defined]
-    assert isinstance(server_session, ServerSession)
+    assert isinstance(server_session, ServerSignIn)
     return server_session
 
 
@@ -198,16 +198,16 @@ _WORKS_WITHOUT_SESSIONS = {"health.healthz", "health.readyz", "static"}
 def _refuse_when_store_unavailable() -> None:
     """Flask opens the session before any handler runs; fail here, inside error handling."""
     if (
-        isinstance(session, ServerSession)
+        isinstance(session, ServerSignIn)
         and session.unavailable
         and request.endpoint not in _WORKS_WITHOUT_SESSIONS
     ):
         raise StoreUnavailable("Storage is unavailable right now; try again shortly.")
 
 
-def install_server_sessions(app: Flask, client: redis.Redis, *, idle_seconds: int) -> None:
+def install_sign_in_store(app: Flask, client: redis.Redis, *, idle_seconds: int) -> None:
     """Keep this app's sessions in Redis under the `bff:session:` prefix."""
-    app.session_interface = RedisSessionInterface(
-        client, key_prefix=keys.SESSION_PREFIX, idle_seconds=idle_seconds
+    app.session_interface = RedisSignInInterface(
+        client, key_prefix=redis_keys.SIGN_IN_PREFIX, idle_seconds=idle_seconds
     )
     app.before_request(_refuse_when_store_unavailable)

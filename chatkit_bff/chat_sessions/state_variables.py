@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import InvalidRequest
-from .identity import Identity
-from .policy import StateValue, check_state_variables
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.identity import Identity
+from chatkit_bff.policy.model import StateValue, check_state_variables
 
 
 def state_variables_for(

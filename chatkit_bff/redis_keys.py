@@ -7,7 +7,7 @@ import hashlib
 PREFIX = "bff:"
 
 POLICY_DEFAULTS = PREFIX + "policy:defaults"
-SESSION_PREFIX = PREFIX + "session:"
+SIGN_IN_PREFIX = PREFIX + "session:"
 AUDIT_STREAM = PREFIX + "audit"
 USERS_INDEX = PREFIX + "users"
 MINT_LOG = PREFIX + "mints"
@@ -47,12 +47,12 @@ def user_mints(user_id: str) -> str:
     return f"{PREFIX}mints:{user_id}"
 
 
-def bff_sessions_of_user(user_id: str) -> str:
+def sign_ins_of_user(user_id: str) -> str:
     """Set of server-side session ids (cookie sessions) a user holds."""
     return f"{PREFIX}sessions-of:{user_id}"
 
 
-def bff_sessions_of_sid(issuer_sid: str) -> str:
+def sign_ins_of_provider_session(issuer_sid: str) -> str:
     """Set of server-side session ids tied to one provider session (`sid` claim)."""
     return f"{PREFIX}sessions-of-sid:{issuer_sid}"
 

@@ -1,4 +1,4 @@
-"""What admins do: change policies and revoke sessions, each audited and put into effect."""
+"""What admins do: change policies and revoke a user's sign-ins and chat sessions, each audited."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from .audit import Actor, AuditAction, AuditLog
-from .errors import NotFound
-from .mint_ledger import MintLedger, MintRecord
-from .policy import Policy, PolicySource, merge_layers, value_sources
-from .policy_store import AlsoInTransaction, LayerChange, PolicyStore, StoredLayer
-from .secret_cache import CachedSession, SecretCache
-from .session_broker import SessionBroker
-from .session_registry import SessionRegistry
-from .users import DirectoryUser, UserDirectory
+from chatkit_bff.admin.audit import Actor, AuditAction, AuditLog
+from chatkit_bff.admin.directory import DirectoryUser, UserDirectory
+from chatkit_bff.auth.sign_ins import SignInRegistry
+from chatkit_bff.chat_sessions.broker import SessionBroker
+from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
+from chatkit_bff.chat_sessions.secret_cache import CachedSession, SecretCache
+from chatkit_bff.errors import NotFound
+from chatkit_bff.policy.model import Policy, PolicySource, merge_layers, value_sources
+from chatkit_bff.policy.store import AlsoInTransaction, LayerChange, PolicyStore, StoredLayer
 
 
 def _stamp(layer: StoredLayer) -> dict[str, Any]:
@@ -76,12 +76,12 @@ class Defaults:
 
 @dataclass(frozen=True)
 class Revoked:
-    browser_sessions_ended: int
+    sign_ins_ended: int
     chat_sessions_cancelled: int
 
     def to_json(self) -> dict[str, int]:
         return {
-            "browser_sessions_ended": self.browser_sessions_ended,
+            "sign_ins_ended": self.sign_ins_ended,
             "chat_sessions_cancelled": self.chat_sessions_cancelled,
         }
 
@@ -115,7 +115,7 @@ class AdminOps:
         audit: AuditLog,
         directory: UserDirectory,
         broker: SessionBroker,
-        sessions: SessionRegistry,
+        sign_ins: SignInRegistry,
         secrets: SecretCache,
         ledger: MintLedger,
     ) -> None:
@@ -123,7 +123,7 @@ class AdminOps:
         self._audit = audit
         self._directory = directory
         self._broker = broker
-        self._sessions = sessions
+        self._sign_ins = sign_ins
         self._secrets = secrets
         self._ledger = ledger
 
@@ -205,7 +205,7 @@ class AdminOps:
         """Sign the user out everywhere and cancel their live chat sessions upstream."""
         user = self.user(user_id)
         revoked = Revoked(
-            browser_sessions_ended=self._sessions.end_user(user_id),
+            sign_ins_ended=self._sign_ins.end_user(user_id),
             chat_sessions_cancelled=self._broker.end_sessions(user_id),
         )
         self._audit.add(

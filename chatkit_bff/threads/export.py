@@ -9,8 +9,14 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from .rendering.items import annotation_sources, datetime_human, item_kind, mappings, pretty_json
-from .upstream import ChatKitThread, ThreadItem
+from chatkit_bff.rendering.items import (
+    annotation_sources,
+    datetime_human,
+    item_kind,
+    mappings,
+    pretty_json,
+)
+from chatkit_bff.upstream import ChatKitThread, ThreadItem
 
 ExportFormat = Literal["md", "json"]
 EXPORT_FORMATS: dict[str, str] = {

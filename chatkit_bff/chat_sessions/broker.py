@@ -10,14 +10,14 @@ from dataclasses import dataclass
 
 import redis
 
-from .errors import Busy
-from .identity import Identity
-from .mint_ledger import MintLedger, MintRecord
-from .policy import Policy, fingerprint
-from .policy_store import PolicyStore
-from .secret_cache import CachedSecret, SecretCache
-from .state_variables import state_variables_for
-from .upstream import ChatKitClient, SessionCreateParams, UpstreamError
+from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
+from chatkit_bff.chat_sessions.secret_cache import CachedSecret, SecretCache
+from chatkit_bff.chat_sessions.state_variables import state_variables_for
+from chatkit_bff.errors import Busy
+from chatkit_bff.identity import Identity
+from chatkit_bff.policy.model import Policy, fingerprint
+from chatkit_bff.policy.store import PolicyStore
+from chatkit_bff.upstream import ChatKitClient, SessionCreateParams, UpstreamError
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Act on a verified logout token: end the browser sessions and the user's ChatKit sessions."""
+"""Act on a verified logout token: end its sign-ins and the user's chat sessions."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 import redis
 
-from . import keys
-from .identity import Identity, upstream_user_id
-from .logout_token import LogoutClaims
-from .session_broker import SessionBroker
-from .session_registry import SessionRegistry
+from chatkit_bff import redis_keys
+from chatkit_bff.auth.logout_token import LogoutClaims
+from chatkit_bff.auth.sign_ins import SignInRegistry
+from chatkit_bff.chat_sessions.broker import SessionBroker
+from chatkit_bff.identity import Identity, upstream_user_id
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class ReplayedLogoutToken(Exception):
 @dataclass(frozen=True)
 class EndedSessions:
     user_id: str | None
-    browser_sessions: int
+    sign_ins: int
     chat_sessions: int
 
 
@@ -32,13 +32,13 @@ class ProviderLogout:
     def __init__(
         self,
         client: redis.Redis,
-        sessions: SessionRegistry,
+        sign_ins: SignInRegistry,
         broker: SessionBroker,
         *,
         sign_in_ttl_seconds: int,
     ) -> None:
         self._redis = client
-        self._sessions = sessions
+        self._sign_ins = sign_ins
         self._broker = broker
         self._ttl = max(int(sign_in_ttl_seconds), 1)
 
@@ -46,12 +46,12 @@ class ProviderLogout:
         """Note whose provider session `sid` is, for logout tokens that name only the sid."""
         if identity.sid:
             self._redis.set(
-                keys.provider_session_user(identity.sid), identity.user_id, ex=self._ttl
+                redis_keys.provider_session_user(identity.sid), identity.user_id, ex=self._ttl
             )
 
     def end(self, claims: LogoutClaims) -> EndedSessions:
         """End what the token names, once: a replayed `jti` raises `ReplayedLogoutToken`."""
-        seen = keys.logout_token_seen(claims.issuer, claims.jti)
+        seen = redis_keys.logout_token_seen(claims.issuer, claims.jti)
         ttl = max(claims.remember_until - int(time.time()), 1)
         if not self._redis.set(seen, b"1", nx=True, ex=ttl):
             raise ReplayedLogoutToken(claims.jti)
@@ -65,22 +65,22 @@ class ProviderLogout:
     def _end(self, claims: LogoutClaims) -> EndedSessions:
         subject_user = upstream_user_id(claims.issuer, claims.subject) if claims.subject else None
         if claims.sid:
-            mapping = keys.provider_session_user(claims.sid)
+            mapping = redis_keys.provider_session_user(claims.sid)
             raw = self._redis.get(mapping)
             sid_user = raw.decode() if isinstance(raw, bytes) else raw
             if subject_user and sid_user and sid_user != subject_user:
                 log.warning("logout token names a sid that belongs to another subject; ignored")
                 return EndedSessions(None, 0, 0)
-            browser = self._sessions.end_provider_session(claims.sid)
+            browser = self._sign_ins.end_provider_session(claims.sid)
             self._redis.delete(mapping)
             user_id = sid_user or subject_user
         else:
             assert subject_user is not None
-            browser = self._sessions.end_user(subject_user)
+            browser = self._sign_ins.end_user(subject_user)
             user_id = subject_user
         chat = self._broker.end_sessions(user_id) if user_id else 0
         log.info(
-            "back-channel logout ended %d browser and %d chat sessions of %s",
+            "back-channel logout ended %d sign-ins and %d chat sessions of %s",
             browser,
             chat,
             user_id or "an unknown user",

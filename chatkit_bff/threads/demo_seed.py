@@ -6,7 +6,7 @@ import logging
 
 import requests
 
-from .upstream import ChatKitClient
+from chatkit_bff.upstream import ChatKitClient
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .identity import Identity, upstream_user_id
+from chatkit_bff.identity import Identity, upstream_user_id
 
 DEV_ISSUER = "urn:chatkit-bff:development"
 

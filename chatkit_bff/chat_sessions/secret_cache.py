@@ -11,8 +11,8 @@ import redis
 from redis.client import Pipeline
 from redis.lock import Lock
 
-from . import keys
-from .crypto import SealedBox
+from chatkit_bff import redis_keys
+from chatkit_bff.chat_sessions.sealing import SealedBox
 
 REFRESH_MARGIN_SECONDS = 60
 
@@ -65,17 +65,17 @@ class SecretCache:
         if not self.enabled:
             return None
         return self.parse(
-            self._redis.get(keys.cached_secret(user_id, fingerprint)), user_id, fingerprint
+            self._redis.get(redis_keys.cached_secret(user_id, fingerprint)), user_id, fingerprint
         )
 
     def queue_get(self, pipe: Pipeline, user_id: str, fingerprint: str) -> None:
         """Queue the read of `get` on a pipeline; `parse` its result."""
-        pipe.get(keys.cached_secret(user_id, fingerprint))
+        pipe.get(redis_keys.cached_secret(user_id, fingerprint))
 
     def parse(self, raw: object, user_id: str, fingerprint: str) -> CachedSecret | None:
         if not self.enabled or not isinstance(raw, bytes):
             return None
-        key = keys.cached_secret(user_id, fingerprint)
+        key = redis_keys.cached_secret(user_id, fingerprint)
         plaintext = self._box.open(raw, key.encode())
         if plaintext is None:
             return None
@@ -85,12 +85,12 @@ class SecretCache:
     def put(self, user_id: str, fingerprint: str, secret: CachedSecret) -> None:
         if not self.enabled:
             return
-        key = keys.cached_secret(user_id, fingerprint)
+        key = redis_keys.cached_secret(user_id, fingerprint)
         sealed = self._box.seal(json.dumps(asdict(secret)).encode(), key.encode())
         expire_at_ms = int(secret.serve_until * 1000)
         if expire_at_ms <= int(self._clock() * 1000):
             return
-        index = keys.user_secrets(user_id)
+        index = redis_keys.user_secrets(user_id)
         with self._redis.pipeline() as pipe:
             pipe.set(key, sealed, pxat=expire_at_ms)
             pipe.sadd(index, key)
@@ -99,7 +99,7 @@ class SecretCache:
 
     def drop_user(self, user_id: str) -> int:
         """Forget every cached secret of a user; returns how many were dropped."""
-        index = keys.user_secrets(user_id)
+        index = redis_keys.user_secrets(user_id)
         members = self._redis.smembers(index)
         with self._redis.pipeline() as pipe:
             if members:
@@ -111,18 +111,20 @@ class SecretCache:
     def drop_everyone(self) -> int:
         """Forget every user's cached secrets (SCAN over the per-user indexes, never KEYS)."""
         dropped = 0
-        for index in self._redis.scan_iter(match=keys.USER_SECRETS_PATTERN, count=500):
-            dropped += self.drop_user(keys.user_of_secrets_index(index.decode()))
+        for index in self._redis.scan_iter(match=redis_keys.USER_SECRETS_PATTERN, count=500):
+            dropped += self.drop_user(redis_keys.user_of_secrets_index(index.decode()))
         return dropped
 
     def count_cached(self) -> int:
         """How many secrets are cached right now, across users (a SCAN over their keys)."""
-        return sum(1 for _ in self._redis.scan_iter(match=keys.CACHED_SECRET_PATTERN, count=1000))
+        return sum(
+            1 for _ in self._redis.scan_iter(match=redis_keys.CACHED_SECRET_PATTERN, count=1000)
+        )
 
     def cached_sessions(self, user_id: str) -> list[CachedSession]:
         """What is cached for a user, without the secrets: for the admin console."""
         found: list[CachedSession] = []
-        members: set[bytes] = self._redis.smembers(keys.user_secrets(user_id))  # type: ignore[assignment]
+        members: set[bytes] = self._redis.smembers(redis_keys.user_secrets(user_id))  # type: ignore[assignment]
         for key in sorted(members):
             raw = self._redis.get(key)
             plaintext = self._box.open(raw, key) if isinstance(raw, bytes) else None
@@ -139,7 +141,7 @@ class SecretCache:
     def lock(self, user_id: str, fingerprint: str, hold_seconds: float) -> Lock:
         """A cross-process lock so concurrent misses cause one upstream create."""
         lock: Lock = self._redis.lock(
-            keys.secret_lock(user_id, fingerprint),
+            redis_keys.secret_lock(user_id, fingerprint),
             timeout=hold_seconds,
             sleep=0.02,
             blocking_timeout=self._lock_wait,

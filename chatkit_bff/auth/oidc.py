@@ -20,12 +20,12 @@ from flask import Flask
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 
-from .settings import Settings
+from chatkit_bff.settings import Settings
 
 log = logging.getLogger(__name__)
 
 CLIENT_NAME = "oidc"
-_EXTENSION = "chatkit_bff.oidc"
+_EXTENSION = "chatkit_bff.auth.oidc"
 HTTP_TIMEOUT_SECONDS = 10
 #: Clock skew tolerated on `exp`/`iat` of ID and logout tokens.
 LEEWAY_SECONDS = 60

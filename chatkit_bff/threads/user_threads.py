@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .errors import InvalidRequest, NotFound
-from .paging import page_of
-from .thread_owners import ThreadOwners
-from .thread_params import UPSTREAM_MAX_LIMIT, PageQuery
-from .upstream import (
+from chatkit_bff.errors import InvalidRequest, NotFound
+from chatkit_bff.threads.owners import ThreadOwners
+from chatkit_bff.threads.paging import page_of
+from chatkit_bff.threads.params import UPSTREAM_MAX_LIMIT, PageQuery
+from chatkit_bff.upstream import (
     BadRequestError,
     ChatKitClient,
     ChatKitThread,

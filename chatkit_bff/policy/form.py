@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .audit import flatten
-from .policy import MAX_STATE_VARIABLES
+from chatkit_bff.policy.model import MAX_STATE_VARIABLES, flatten
 
 FieldKind = Literal["int", "toggle", "int_or_unlimited", "json_object"]
 UNLIMITED = "unlimited"

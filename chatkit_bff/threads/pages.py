@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .paging import PageLinks, page_links
-from .policy import Policy, client_options
-from .thread_params import PageQuery
-from .threads import UserThreads
-from .upstream import ChatKitThread
+from chatkit_bff.policy.model import Policy, client_options
+from chatkit_bff.threads.paging import PageLinks, page_links
+from chatkit_bff.threads.params import PageQuery
+from chatkit_bff.threads.user_threads import UserThreads
+from chatkit_bff.upstream import ChatKitThread
 
 THREADS_PER_PAGE = 20
 TRANSCRIPT_PAGE_SIZE = 100

@@ -19,9 +19,9 @@ from typing import Any
 
 import redis
 
-from . import keys
-from .errors import InvalidRequest
-from .identity import Identity
+from chatkit_bff import redis_keys
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.identity import Identity
 
 MAX_PAGE = 100
 _CURSOR = re.compile(r"^(\d{1,16}):([A-Za-z0-9_.\-]{1,512})$")
@@ -109,7 +109,7 @@ class UserDirectory:
 
     def record_sign_in(self, identity: Identity, at: float | None = None) -> None:
         now = time.time() if at is None else at
-        key = keys.user_record(identity.user_id)
+        key = redis_keys.user_record(identity.user_id)
         with self._redis.pipeline() as pipe:
             pipe.hset(
                 key,
@@ -123,16 +123,16 @@ class UserDirectory:
             )
             pipe.hsetnx(key, "first_seen_at", repr(now))
             pipe.hincrby(key, "sign_ins", 1)
-            pipe.zadd(keys.USERS_INDEX, {identity.user_id: int(now * 1000)})
+            pipe.zadd(redis_keys.USERS_INDEX, {identity.user_id: int(now * 1000)})
             pipe.execute()
 
     def get(self, user_id: str) -> DirectoryUser | None:
         if not USER_ID.match(user_id):
             return None
-        return _user(self._redis.hgetall(keys.user_record(user_id)))  # type: ignore[arg-type]
+        return _user(self._redis.hgetall(redis_keys.user_record(user_id)))  # type: ignore[arg-type]
 
     def count(self) -> int:
-        return int(self._redis.zcard(keys.USERS_INDEX))
+        return int(self._redis.zcard(redis_keys.USERS_INDEX))
 
     def page(self, query: str = "", cursor: str | None = None, limit: int = 20) -> UserPage:
         """Newest sign-in first; `query` filters by name/email substring or exact user id."""
@@ -156,7 +156,7 @@ class UserDirectory:
     def _load(self, user_ids: list[str]) -> list[DirectoryUser | None]:
         with self._redis.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
-                pipe.hgetall(keys.user_record(user_id))
+                pipe.hgetall(redis_keys.user_record(user_id))
             return [_user(data) for data in pipe.execute()]
 
     def _chunks_after(self, start: Position | None) -> Iterator[list[Position]]:
@@ -165,7 +165,12 @@ class UserDirectory:
         offset = 0  # rows at exactly max_score already passed over
         while True:
             rows: list[tuple[bytes, float]] = self._redis.zrevrangebyscore(  # type: ignore[assignment]
-                keys.USERS_INDEX, max_score, "-inf", start=offset, num=self._chunk, withscores=True
+                redis_keys.USERS_INDEX,
+                max_score,
+                "-inf",
+                start=offset,
+                num=self._chunk,
+                withscores=True,
             )
             if not rows:
                 return

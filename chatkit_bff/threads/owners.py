@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 import redis
 
-from . import keys
-from .upstream import ChatKitThread
+from chatkit_bff import redis_keys
+from chatkit_bff.upstream import ChatKitThread
 
 OWNER_TTL_SECONDS = 300
 
@@ -24,7 +24,7 @@ class ThreadOwners:
         self._ttl = ttl_seconds
 
     def owner(self, thread_id: str) -> str | None:
-        raw = self._redis.get(keys.thread_owner(thread_id))
+        raw = self._redis.get(redis_keys.thread_owner(thread_id))
         if raw is None:
             return None
         return raw.decode() if isinstance(raw, bytes) else str(raw)
@@ -33,10 +33,10 @@ class ThreadOwners:
         pipe = self._redis.pipeline(transaction=False)
         count = 0
         for thread in threads:
-            pipe.set(keys.thread_owner(thread["id"]), thread["user"], ex=self._ttl)
+            pipe.set(redis_keys.thread_owner(thread["id"]), thread["user"], ex=self._ttl)
             count += 1
         if count:
             pipe.execute()
 
     def forget(self, thread_id: str) -> None:
-        self._redis.delete(keys.thread_owner(thread_id))
+        self._redis.delete(redis_keys.thread_owner(thread_id))

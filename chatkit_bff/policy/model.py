@@ -10,7 +10,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .errors import InvalidRequest
+from chatkit_bff.errors import InvalidRequest
 
 StateValue = str | int | float | bool
 PolicySource = Literal["built-in", "default", "override"]
@@ -254,3 +254,15 @@ def client_options(policy: Policy) -> dict[str, Any]:
             }
         },
     }
+
+
+def flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"history": {"enabled": true}} -> {"history.enabled": true}."""
+    flat: dict[str, Any] = {}
+    for key, value in document.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, path + "."))
+        else:
+            flat[path] = value
+    return flat

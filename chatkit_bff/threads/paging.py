@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from .errors import InvalidRequest
-from .thread_params import PageQuery
-from .upstream import ListPage
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.threads.params import PageQuery
+from chatkit_bff.upstream import ListPage
 
 Entry = TypeVar("Entry", bound=Any)
 

@@ -11,9 +11,9 @@ from typing import Any
 import redis
 from redis.client import Pipeline
 
-from . import keys
-from .errors import InvalidRequest
-from .policy import (
+from chatkit_bff import redis_keys
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.policy.model import (
     MAX_STATE_VARIABLES,
     Policy,
     check_merged_state_variables,
@@ -84,13 +84,13 @@ class PolicyStore:
     def layers(self, user_id: str) -> PolicyLayers:
         """Both layers in one round trip."""
         return self.parse_layers(
-            self._redis.mget([keys.POLICY_DEFAULTS, keys.policy_overrides(user_id)])
+            self._redis.mget([redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)])
         )
 
     @staticmethod
     def queue_layers(pipe: Pipeline, user_id: str) -> None:
         """Queue the read of `layers` on a pipeline; `parse_layers` its result."""
-        pipe.mget([keys.POLICY_DEFAULTS, keys.policy_overrides(user_id)])
+        pipe.mget([redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)])
 
     @staticmethod
     def parse_layers(result: Any) -> PolicyLayers:
@@ -101,13 +101,13 @@ class PolicyStore:
         return self.layers(user_id).effective
 
     def defaults(self) -> StoredLayer:
-        return StoredLayer.load(self._redis.get(keys.POLICY_DEFAULTS))
+        return StoredLayer.load(self._redis.get(redis_keys.POLICY_DEFAULTS))
 
     def overrides(self, user_id: str) -> StoredLayer:
-        return StoredLayer.load(self._redis.get(keys.policy_overrides(user_id)))
+        return StoredLayer.load(self._redis.get(redis_keys.policy_overrides(user_id)))
 
     def count_users_with_overrides(self) -> int:
-        return int(self._redis.scard(keys.USERS_WITH_OVERRIDES))
+        return int(self._redis.scard(redis_keys.USERS_WITH_OVERRIDES))
 
     def set_defaults(self, values: Any, *, actor: str) -> StoredLayer:
         return self.replace_defaults(values, actor=actor).after
@@ -126,10 +126,10 @@ class PolicyStore:
     ) -> LayerChange:
         """Validate and store a user's overrides; atomic with `also` and with the defaults read."""
         validated = validate_overrides(values)
-        key = keys.policy_overrides(user_id)
+        key = redis_keys.policy_overrides(user_id)
 
         def write(pipe: Pipeline) -> LayerChange:
-            raw_defaults, raw_before = pipe.mget([keys.POLICY_DEFAULTS, key])
+            raw_defaults, raw_before = pipe.mget([redis_keys.POLICY_DEFAULTS, key])
             defaults = StoredLayer.load(raw_defaults)
             problem = check_merged_state_variables(
                 defaults.values, validated, self._claim_variables
@@ -145,14 +145,14 @@ class PolicyStore:
             pipe.multi()
             pipe.set(key, change.after.dump())
             if validated:
-                pipe.sadd(keys.USERS_WITH_OVERRIDES, user_id)
+                pipe.sadd(redis_keys.USERS_WITH_OVERRIDES, user_id)
             else:
-                pipe.srem(keys.USERS_WITH_OVERRIDES, user_id)
+                pipe.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
             if also is not None:
                 also(pipe, change)
             return change
 
-        return _atomically(self._redis, write, keys.POLICY_DEFAULTS, key)
+        return _atomically(self._redis, write, redis_keys.POLICY_DEFAULTS, key)
 
     def remove_overrides(
         self,
@@ -163,7 +163,7 @@ class PolicyStore:
         also: AlsoInTransaction | None = None,
     ) -> LayerChange:
         """Back to the defaults for this user."""
-        key = keys.policy_overrides(user_id)
+        key = redis_keys.policy_overrides(user_id)
 
         def write(pipe: Pipeline) -> LayerChange:
             change = LayerChange(
@@ -171,7 +171,7 @@ class PolicyStore:
             )
             pipe.multi()
             pipe.delete(key)
-            pipe.srem(keys.USERS_WITH_OVERRIDES, user_id)
+            pipe.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
             if also is not None:
                 also(pipe, change)
             return change
@@ -190,8 +190,8 @@ class PolicyStore:
         validated = validate_overrides(values)
 
         def write(pipe: Pipeline) -> LayerChange:
-            user_ids = sorted(_decode(m) for m in pipe.smembers(keys.USERS_WITH_OVERRIDES))
-            override_keys = [keys.policy_overrides(u) for u in user_ids]
+            user_ids = sorted(_decode(m) for m in pipe.smembers(redis_keys.USERS_WITH_OVERRIDES))
+            override_keys = [redis_keys.policy_overrides(u) for u in user_ids]
             if override_keys:
                 pipe.watch(*override_keys)  # type: ignore[no-untyped-call]
             problem = self._state_variable_problem(
@@ -202,16 +202,18 @@ class PolicyStore:
                     "Some policy values are out of bounds.", fields={"state_variables": problem}
                 )
             change = LayerChange(
-                StoredLayer.load(pipe.get(keys.POLICY_DEFAULTS)),
+                StoredLayer.load(pipe.get(redis_keys.POLICY_DEFAULTS)),
                 StoredLayer(validated, actor, time.time(), actor_name),
             )
             pipe.multi()
-            pipe.set(keys.POLICY_DEFAULTS, change.after.dump())
+            pipe.set(redis_keys.POLICY_DEFAULTS, change.after.dump())
             if also is not None:
                 also(pipe, change)
             return change
 
-        return _atomically(self._redis, write, keys.POLICY_DEFAULTS, keys.USERS_WITH_OVERRIDES)
+        return _atomically(
+            self._redis, write, redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES
+        )
 
     def _state_variable_problem(
         self, defaults: dict[str, Any], every_overrides: list[dict[str, Any]]

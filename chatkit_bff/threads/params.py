@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from .errors import InvalidRequest
+from chatkit_bff.errors import InvalidRequest
 
 Order = Literal["asc", "desc"]
 

@@ -11,9 +11,10 @@ from typing import Any, Literal
 import redis
 from redis.client import Pipeline
 
-from . import keys
-from .errors import InvalidRequest
-from .identity import Identity
+from chatkit_bff import redis_keys
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.identity import Identity
+from chatkit_bff.policy.model import flatten
 
 AuditAction = Literal[
     "policy.update",  # a user's overrides replaced
@@ -93,18 +94,6 @@ class AuditPage:
     next_before: str | None  # pass as `before` for the next (older) page; None at the end
 
 
-def flatten(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """{"history": {"enabled": true}} -> {"history.enabled": true}."""
-    flat: dict[str, Any] = {}
-    for key, value in document.items():
-        path = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flatten(value, path + "."))
-        else:
-            flat[path] = value
-    return flat
-
-
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
     old, new = flatten(before), flatten(after)
     return [
@@ -164,7 +153,7 @@ class AuditLog:
         }
         target = pipe if pipe is not None else self._redis
         target.xadd(
-            keys.AUDIT_STREAM,
+            redis_keys.AUDIT_STREAM,
             fields,  # type: ignore[arg-type]  # redis-py's field type is invariant
             maxlen=self._max_entries,
             approximate=True,
@@ -175,14 +164,14 @@ class AuditLog:
         before = check_cursor(before)
         limit = max(1, min(limit, MAX_PAGE))
         rows: list[tuple[bytes, dict[bytes, bytes]]] = self._redis.xrevrange(  # type: ignore[assignment]
-            keys.AUDIT_STREAM, max=f"({before}" if before else "+", min="-", count=limit + 1
+            redis_keys.AUDIT_STREAM, max=f"({before}" if before else "+", min="-", count=limit + 1
         )
         entries = [_entry(entry_id, data) for entry_id, data in rows[:limit]]
         has_more = len(rows) > limit
         return AuditPage(entries, entries[-1].id if has_more and entries else None)
 
     def __len__(self) -> int:
-        return int(self._redis.xlen(keys.AUDIT_STREAM))
+        return int(self._redis.xlen(redis_keys.AUDIT_STREAM))
 
 
 def _text(data: Mapping[bytes, bytes], name: str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import redis
 
-from . import keys
+from chatkit_bff import redis_keys
 
 _KEEP_SECONDS = 24 * 3600
 _KEEP_PER_USER = 50
@@ -37,8 +37,8 @@ class MintLedger:
                 "expires_at": record.expires_at,
             }
         )
-        sessions = keys.upstream_sessions(record.user_id)
-        per_user = keys.user_mints(record.user_id)
+        sessions = redis_keys.upstream_sessions(record.user_id)
+        per_user = redis_keys.user_mints(record.user_id)
         with self._redis.pipeline(transaction=False) as pipe:
             pipe.zadd(sessions, {record.session_id: record.expires_at})
             pipe.zremrangebyscore(sessions, "-inf", now)
@@ -46,13 +46,13 @@ class MintLedger:
             pipe.zadd(per_user, {member: record.created_at})
             pipe.zremrangebyrank(per_user, 0, -_KEEP_PER_USER - 1)
             pipe.expire(per_user, _KEEP_SECONDS)
-            pipe.zadd(keys.MINT_LOG, {member: record.created_at})
-            pipe.zremrangebyscore(keys.MINT_LOG, "-inf", now - _KEEP_SECONDS)
+            pipe.zadd(redis_keys.MINT_LOG, {member: record.created_at})
+            pipe.zremrangebyscore(redis_keys.MINT_LOG, "-inf", now - _KEEP_SECONDS)
             pipe.execute()
 
     def take_live_sessions(self, user_id: str) -> list[str]:
         """Remove and return the user's upstream sessions that have not expired yet."""
-        key = keys.upstream_sessions(user_id)
+        key = redis_keys.upstream_sessions(user_id)
         with self._redis.pipeline() as pipe:
             pipe.zrangebyscore(key, self._clock(), "+inf")
             pipe.delete(key)
@@ -61,12 +61,12 @@ class MintLedger:
 
     def recent(self, user_id: str, limit: int = 10) -> list[MintRecord]:
         rows: list[tuple[bytes, float]] = self._redis.zrevrange(  # type: ignore[assignment]
-            keys.user_mints(user_id), 0, limit - 1, withscores=True
+            redis_keys.user_mints(user_id), 0, limit - 1, withscores=True
         )
         return [_record(member, score) for member, score in rows]
 
     def count_since(self, since: float) -> int:
-        return int(self._redis.zcount(keys.MINT_LOG, since, "+inf"))
+        return int(self._redis.zcount(redis_keys.MINT_LOG, since, "+inf"))
 
 
 def _record(member: bytes | str, score: float) -> MintRecord:
