@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blueprints import admin, api, auth, chat, health
-from blueprints._current_user import register_current_user
+from blueprints import admin, admin_api, api, auth, chat, health
+from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._security_headers import register_security_headers
 from blueprints._sign_in_store import install_sign_in_store
@@ -43,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_rendering(app)
     register_error_handlers(app)
     register_security_headers(app)
-    for module in (health, auth, api, chat, admin):
+    for module in (health, auth, api, chat, admin, admin_api):
         app.register_blueprint(module.bp)
 
     if settings.trusted_proxy_hops:

@@ -27,6 +27,8 @@ from chatkit_bff.upstream import (
 )
 from extensions import limiter
 
+from ._context import is_api_request
+
 log = logging.getLogger(__name__)
 
 _TITLES = {
@@ -44,10 +46,8 @@ _TITLES = {
 
 
 def wants_json() -> bool:
-    path = request.path
-    return path.startswith(("/api/", "/admin/api/")) or request.accept_mimetypes.best == (
-        "application/json"
-    )
+    """JSON for the API paths, and for any caller that asks for JSON first."""
+    return is_api_request() or request.accept_mimetypes.best == "application/json"
 
 
 def from_upstream(exc: UpstreamError) -> BffError:

@@ -10,7 +10,7 @@ from flask import current_app, g, session
 from chatkit_bff.auth.provider_logout import ProviderLogout
 from chatkit_bff.identity import Identity
 
-from ._current_user import SESSION_IDENTITY, SESSION_SIGNED_IN_AT, current_identity, services
+from ._context import SESSION_IDENTITY, SESSION_SIGNED_IN_AT, current_identity, services
 from ._sign_in_store import RedisSignInInterface, current_sign_in
 
 #: The provider's ID token, kept server-side only, as the hint for RP-initiated logout.

@@ -1,4 +1,4 @@
-"""Admin console: pages under /admin and the JSON API under /admin/api (admins only)."""
+"""Admin console: the pages under /admin (admins only; the JSON twin is `admin_api`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from chatkit_bff.admin.audit import Actor
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.policy.form import (
     FIELDS,
@@ -20,11 +19,10 @@ from chatkit_bff.policy.form import (
 )
 from chatkit_bff.policy.model import BUILT_IN, flatten, merge_layers, validate_overrides
 
-from . import admin_api
-from ._current_user import admin_required, require_identity, services
+from ._context import admins_only, current_actor, require_identity, services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-bp.register_blueprint(admin_api.bp)
+bp.before_request(admins_only)
 
 SOURCE_LABELS = {"built-in": "built-in", "default": "global default", "override": "override"}
 ACTION_LABELS = {
@@ -33,18 +31,6 @@ ACTION_LABELS = {
     "defaults.update": "Changed defaults",
     "sessions.revoke": "Revoked sessions",
 }
-
-
-@admin_required
-def _allowed() -> None:
-    return None
-
-
-@bp.before_request
-def _admins_only() -> ResponseReturnValue | None:
-    """One guard for every admin page and API route, so no route can forget it."""
-    result: ResponseReturnValue | None = _allowed()
-    return result
 
 
 def _utc(timestamp: float | None) -> str:
@@ -73,10 +59,6 @@ def _helpers() -> dict[str, Any]:
         "flatten": flatten,
         "claim_variables": services().settings.state_variable_claims,
     }
-
-
-def _actor() -> Actor:
-    return Actor.of(require_identity())
 
 
 @bp.get("")
@@ -138,7 +120,7 @@ def save_user_policy(user_id: str) -> ResponseReturnValue:
         if errors:
             validate_overrides(values)  # report bounds problems of the other fields too
         else:
-            admin.set_user_policy(_actor(), user_id, values, apply_now=apply_now)
+            admin.set_user_policy(current_actor(), user_id, values, apply_now=apply_now)
     except InvalidRequest as exc:
         errors = {**exc.fields, **errors}
     if errors:
@@ -153,7 +135,7 @@ def save_user_policy(user_id: str) -> ResponseReturnValue:
 
 @bp.post("/users/<user_id>/policy/reset")
 def reset_user_policy(user_id: str) -> ResponseReturnValue:
-    services().admin.reset_user_policy(_actor(), user_id)
+    services().admin.reset_user_policy(current_actor(), user_id)
     flash("Overrides removed: this user now follows the global defaults.")
     return redirect(url_for("admin.user", user_id=user_id))
 
@@ -165,10 +147,10 @@ def confirm_revoke(user_id: str) -> ResponseReturnValue:
 
 @bp.post("/users/<user_id>/revoke")
 def revoke(user_id: str) -> ResponseReturnValue:
-    revoked = services().admin.revoke(_actor(), user_id)
+    revoked = services().admin.revoke(current_actor(), user_id)
     if user_id == require_identity().user_id:
         session.clear()  # the admin revoked themself: do not write the ended session back
-        return redirect("/login")
+        return redirect(url_for("auth.login"))
     flash(
         f"Ended {revoked.sign_ins_ended} sign-in(s); "
         f"{revoked.chat_sessions_cancelled} chat session(s) cancelled."
@@ -207,7 +189,7 @@ def save_defaults() -> ResponseReturnValue:
         if errors:
             validate_overrides(values)
         else:
-            services().admin.set_defaults(_actor(), values)
+            services().admin.set_defaults(current_actor(), values)
     except InvalidRequest as exc:
         errors = {**exc.fields, **errors}
     if errors:

@@ -6,13 +6,12 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from chatkit_bff.admin.audit import Actor
 from chatkit_bff.errors import InvalidRequest
 
-from ._current_user import require_identity, services
-from .api import json_body
+from ._context import admins_only, current_actor, json_body, services
 
-bp = Blueprint("api", __name__, url_prefix="/api")
+bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")
+bp.before_request(admins_only)
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -37,10 +36,6 @@ def _apply_now() -> bool:
             "apply_now must be true or false.", fields={"apply_now": "must be true or false"}
         )
     return raw in _TRUE
-
-
-def _actor() -> Actor:
-    return Actor.of(require_identity())
 
 
 @bp.get("/users")
@@ -68,7 +63,9 @@ def user_policy(user_id: str) -> ResponseReturnValue:
 @bp.put("/users/<user_id>/policy")
 def replace_user_policy(user_id: str) -> ResponseReturnValue:
     apply_now = _apply_now()
-    policy = services().admin.set_user_policy(_actor(), user_id, json_body(), apply_now=apply_now)
+    policy = services().admin.set_user_policy(
+        current_actor(), user_id, json_body(), apply_now=apply_now
+    )
     return jsonify(policy.to_json())
 
 
@@ -76,13 +73,13 @@ def replace_user_policy(user_id: str) -> ResponseReturnValue:
 def reset_user_policy(user_id: str) -> ResponseReturnValue:
     apply_now = _apply_now()
     return jsonify(
-        services().admin.reset_user_policy(_actor(), user_id, apply_now=apply_now).to_json()
+        services().admin.reset_user_policy(current_actor(), user_id, apply_now=apply_now).to_json()
     )
 
 
 @bp.post("/users/<user_id>/revoke")
 def revoke(user_id: str) -> ResponseReturnValue:
-    return jsonify(services().admin.revoke(_actor(), user_id).to_json())
+    return jsonify(services().admin.revoke(current_actor(), user_id).to_json())
 
 
 @bp.get("/defaults")
@@ -92,7 +89,7 @@ def defaults() -> ResponseReturnValue:
 
 @bp.put("/defaults")
 def replace_defaults() -> ResponseReturnValue:
-    return jsonify(services().admin.set_defaults(_actor(), json_body()).to_json())
+    return jsonify(services().admin.set_defaults(current_actor(), json_body()).to_json())
 
 
 @bp.get("/audit")

@@ -2,42 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from chatkit_bff.chat_sessions.broker import MintRequest
 from chatkit_bff.errors import InvalidRequest
-from chatkit_bff.policy.model import Policy
-from chatkit_bff.threads.owners import ThreadOwners
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
-from chatkit_bff.threads.user_threads import UserThreads
 from extensions import limiter
 
-from ._current_user import current_identity, require_identity, services, session_expires_in
+from ._context import (
+    current_identity,
+    current_user_threads,
+    json_body,
+    require_identity,
+    services,
+    session_expires_in,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_SECRET_LENGTH = 4096
-
-
-def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a clear 400."""
-    if not request.is_json:
-        raise InvalidRequest("Send a JSON body with Content-Type: application/json.")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.")
-    return body
-
-
-def current_policy() -> Policy:
-    """The signed-in user's effective policy, read once per request."""
-    if "policy" not in g:
-        g.policy = services().policies.effective(require_identity().user_id)
-    policy: Policy = g.policy
-    return policy
 
 
 def _mint_request() -> MintRequest:
@@ -76,9 +60,7 @@ def create_chatkit_session() -> ResponseReturnValue:
     # The cache is keyed by the signed-in user: naming someone else's secret (or a stale one)
     # is the same as a first call; naming the user's own current secret asks for a new one.
     secret = services().broker.client_secret(_mint_request(), current)
-    response = jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
 
 
 @bp.get("/me")
@@ -98,35 +80,23 @@ def me() -> ResponseReturnValue:
 # --- thread history: only the signed-in user's own threads ------------------------------
 
 
-def current_user_threads() -> UserThreads:
-    """The signed-in user's threads; anyone else's thread is a 404 like a missing one."""
-    svc = services()
-    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), require_identity().user_id)
-
-
-def _private(payload: Any) -> Response:
-    response = jsonify(payload)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/threads")
 def list_threads() -> ResponseReturnValue:
-    return _private(current_user_threads().list_threads(parse_page_query(request.args)))
+    return jsonify(current_user_threads().list_threads(parse_page_query(request.args)))
 
 
 @bp.get("/threads/<thread_id>")
 def retrieve_thread(thread_id: str) -> ResponseReturnValue:
-    return _private(current_user_threads().get(check_thread_id(thread_id)))
+    return jsonify(current_user_threads().get(check_thread_id(thread_id)))
 
 
 @bp.get("/threads/<thread_id>/items")
 def list_thread_items(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     query = parse_page_query(request.args)
-    return _private(current_user_threads().items(thread_id, query))
+    return jsonify(current_user_threads().items(thread_id, query))
 
 
 @bp.delete("/threads/<thread_id>")
 def delete_thread(thread_id: str) -> ResponseReturnValue:
-    return _private(current_user_threads().delete(check_thread_id(thread_id)))
+    return jsonify(current_user_threads().delete(check_thread_id(thread_id)))

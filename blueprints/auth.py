@@ -42,7 +42,7 @@ from chatkit_bff.identity import identity_from_claims
 from chatkit_bff.threads.demo_seed import seed_demo_conversations
 from extensions import csrf, limiter
 
-from ._current_user import current_identity, services
+from ._context import current_identity, services
 from ._errors import error_response, wants_json
 from ._signin import provider_logout, sign_in, sign_out
 
@@ -83,7 +83,9 @@ def _party() -> RelyingParty:
 def _failure_page(failure: SignInFailure) -> ResponseReturnValue:
     if wants_json():
         return error_response(failure.status, failure.message, code=failure.code)
-    html = render_template("auth/sign_in_failed.html", failure=failure, retry_url="/login")
+    html = render_template(
+        "auth/sign_in_failed.html", failure=failure, retry_url=url_for("auth.login")
+    )
     return html, failure.status
 
 
@@ -177,7 +179,7 @@ def logout() -> ResponseReturnValue:
 @bp.get("/signed-out")
 def signed_out() -> ResponseReturnValue:
     if current_identity() is not None:
-        return redirect("/")
+        return redirect(url_for("chat.index"))
     party = relying_party(current_app)
     if party is not None and request.args.get("state"):
         with suppress(OAuthError):
@@ -188,7 +190,6 @@ def signed_out() -> ResponseReturnValue:
 def _logout_refused(status: int, error: str, description: str) -> Response:
     response = jsonify({"error": error, "error_description": description})
     response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -220,7 +221,6 @@ def backchannel_logout() -> ResponseReturnValue:
         log_failure(error)
         return _logout_refused(503, "temporarily_unavailable", "try again later")
     response = Response(status=200)
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 

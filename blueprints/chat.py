@@ -39,9 +39,8 @@ from chatkit_bff.threads.paging import page_links
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from chatkit_bff.upstream import UpstreamError
 
-from ._current_user import login_required
+from ._context import current_policy, current_user_threads, login_required
 from ._errors import from_upstream
-from .api import current_policy, current_user_threads
 
 bp = Blueprint("chat", __name__)
 
@@ -72,12 +71,6 @@ def _is_stale_cursor(error: InvalidRequest) -> bool:
     return any(name in error.fields for name in _CURSORS)
 
 
-def _private(html: str) -> Response:
-    response = Response(html, mimetype="text/html")
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 @bp.get("/")
 @login_required
 def index() -> ResponseReturnValue:
@@ -101,7 +94,7 @@ def index() -> ResponseReturnValue:
         history_error=history_error,
         chatkit=chatkit_page_data(policy, None),
     )
-    return _private(html)
+    return html
 
 
 @bp.get("/threads/<thread_id>")
@@ -135,14 +128,14 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         limit=limit,
         chatkit=chatkit_page_data(current_policy(), thread_id),
     )
-    return _private(html)
+    return html
 
 
 @bp.get("/threads/<thread_id>/delete")
 @login_required
 def confirm_delete(thread_id: str) -> ResponseReturnValue:
     thread = current_user_threads().get(check_thread_id(thread_id))
-    return _private(render_template("chat/delete.html", thread=thread, title=thread_title(thread)))
+    return render_template("chat/delete.html", thread=thread, title=thread_title(thread))
 
 
 @bp.post("/threads/<thread_id>/delete")
@@ -173,5 +166,4 @@ def export(thread_id: str) -> ResponseReturnValue:
     response.headers["Content-Type"] = EXPORT_FORMATS[fmt]
     filename = export_filename(thread, fmt)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -6,7 +6,7 @@ import redis
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
-from ._current_user import services
+from ._context import services
 
 bp = Blueprint("health", __name__)
 

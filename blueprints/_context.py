@@ -1,4 +1,7 @@
-"""The signed-in user of this request, and the guards that require one."""
+"""Web glue shared by every blueprint: the request's user, services, body, policy and threads.
+
+Blueprints import from here (and from `chatkit_bff`), never from each other.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +12,15 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, redirect, request, session
+from flask import Flask, current_app, g, redirect, request, session, url_for
 
-from chatkit_bff.errors import Forbidden, SignInRequired
+from chatkit_bff.admin.audit import Actor
+from chatkit_bff.errors import Forbidden, InvalidRequest, SignInRequired
 from chatkit_bff.identity import Identity
+from chatkit_bff.policy.model import Policy
 from chatkit_bff.services import Services
+from chatkit_bff.threads.owners import ThreadOwners
+from chatkit_bff.threads.user_threads import UserThreads
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -41,8 +48,38 @@ def require_identity() -> Identity:
     return identity
 
 
-def _is_api_request() -> bool:
+def is_api_request() -> bool:
+    """The one rule for "answer in JSON": the paths of the JSON API and the admin JSON API."""
     return request.path.startswith(("/api/", "/admin/api/"))
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or a clear 400."""
+    if not request.is_json:
+        raise InvalidRequest("Send a JSON body with Content-Type: application/json.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be a JSON object.")
+    return body
+
+
+def current_policy() -> Policy:
+    """The signed-in user's effective policy, read once per request."""
+    if "policy" not in g:
+        g.policy = services().policies.effective(require_identity().user_id)
+    policy: Policy = g.policy
+    return policy
+
+
+def current_user_threads() -> UserThreads:
+    """The signed-in user's threads; anyone else's thread is a 404 like a missing one."""
+    svc = services()
+    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), require_identity().user_id)
+
+
+def current_actor() -> Actor:
+    """The signed-in admin, as the audit trail names them."""
+    return Actor.of(require_identity())
 
 
 def login_required(view: Callable[P, R]) -> Callable[P, Any]:
@@ -51,10 +88,10 @@ def login_required(view: Callable[P, R]) -> Callable[P, Any]:
     @wraps(view)
     def wrapped(*args: P.args, **kwargs: P.kwargs) -> Any:
         if current_identity() is None:
-            if _is_api_request():
+            if is_api_request():
                 raise SignInRequired("Sign in to continue.")
             target = request.full_path.rstrip("?") if request.query_string else request.path
-            return redirect("/login?" + urlencode({"next": target}))
+            return redirect(url_for("auth.login") + "?" + urlencode({"next": target}))
         return view(*args, **kwargs)
 
     return wrapped
@@ -71,6 +108,12 @@ def admin_required(view: Callable[P, R]) -> Callable[P, Any]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+@admin_required
+def admins_only() -> None:
+    """A `before_request` guard for every admin blueprint, so no route can forget it."""
+    return None
 
 
 def _session_deadline() -> float | None:
@@ -108,7 +151,7 @@ def _dev_banner() -> str:
 
 def _api_requires_sign_in() -> None:
     """Signed-out API calls get a 401 before anything else (CSRF included) looks at them."""
-    if _is_api_request() and current_identity() is None:
+    if is_api_request() and current_identity() is None:
         raise SignInRequired("Sign in to continue.")
 
 
