@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from chatkit_bff.csp import is_valid_frame_ancestor
+from chatkit_bff.csp_sources import is_valid_frame_ancestor
 
 AppEnv = Literal["production", "development"]
 
