@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blueprints import admin, admin_api, api, auth, chat, health
+from blueprints import admin, admin_api, api, auth, chat, docs, health
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._security_headers import register_security_headers
@@ -43,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_rendering(app)
     register_error_handlers(app)
     register_security_headers(app)
-    for module in (health, auth, api, chat, admin, admin_api):
+    for module in (health, auth, api, chat, admin, admin_api, docs):
         app.register_blueprint(module.bp)
 
     if settings.trusted_proxy_hops:

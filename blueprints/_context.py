@@ -149,9 +149,18 @@ def _dev_banner() -> str:
     return ", ".join(notes)
 
 
+def public(view: Callable[P, R]) -> Callable[P, R]:
+    """Mark an API route that signed-out callers may use (the published contract)."""
+    view.public = True  # type: ignore[attr-defined]
+    return view
+
+
 def _api_requires_sign_in() -> None:
     """Signed-out API calls get a 401 before anything else (CSRF included) looks at them."""
-    if is_api_request() and current_identity() is None:
+    if not is_api_request() or current_identity() is not None:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "public", False):
         raise SignInRequired("Sign in to continue.")
 
 
