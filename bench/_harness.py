@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import free_port, wait_for_port  # noqa: E402
+from testing.servers import free_port, wait_for_port  # noqa: E402
 
 
 @contextmanager

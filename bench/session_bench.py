@@ -26,8 +26,8 @@ import requests
 from _harness import Request, Result, emulator, gunicorn, run_load
 
 from chatkit_bff.policy.store import PolicyStore
-from tests.oidc_provider import ProviderClient, ProviderUser, running_provider
-from tests.support.servers import redis_server
+from testing.oidc_provider import ProviderClient, ProviderUser, running_provider
+from testing.servers import redis_server
 
 API_KEY = "sk-bench-0123456789abcdef0123456789"
 SECRET_KEY = "bench-secret-key-4f1c9a7e2b8d4c6a9e0f1b2c3d4e5f60"

@@ -14,9 +14,9 @@ from playwright.sync_api import Browser, Page
 from app import create_app
 from emulator.app import create_app as create_emulator
 from emulator.config import EmulatorConfig
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.servers import LiveServer, redis_server, serve_in_thread
 from tests.support.browser import chromium
-from tests.support.emulator import UPSTREAM_KEY, Emulator
-from tests.support.servers import LiveServer, redis_server, serve_in_thread
 
 TEST_SECRET_KEY = "test-secret-key-3a8f0c6e1b9d47e2a5c4b3d2e1f0a9b8"
 WORKFLOW_ID = "wf_test_support_agent"

@@ -18,8 +18,8 @@ import requests
 
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.policy.store import PolicyStore
-from tests.support.emulator import Emulator
-from tests.support.servers import free_port, wait_for_port
+from testing.emulator import Emulator
+from testing.servers import free_port, wait_for_port
 
 CALLERS = 50
 

@@ -6,10 +6,10 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from testing.emulator import Emulator
+from testing.servers import LiveServer
 from tests.admin.conftest import creates, user_id
 from tests.support.browser import screenshot_path
-from tests.support.emulator import Emulator
-from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.browser
 

@@ -9,8 +9,8 @@ from flask import Flask
 
 from app import create_app
 from chatkit_bff import redis_keys
+from testing.emulator import Emulator
 from tests.admin.conftest import creates, policy_url, signed_in, user_id
-from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller
 
 

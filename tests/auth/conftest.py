@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.oidc_provider import ProviderClient, ProviderUser, RunningProvider, running_provider
+from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider, running_provider
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN
 

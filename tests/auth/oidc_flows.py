@@ -15,7 +15,7 @@ import requests
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.oidc_provider import ProviderUser
+from testing.oidc_provider import ProviderUser
 
 CLIENT_ID = "chatkit-bff"
 CLIENT_SECRET = "chatkit-bff-provider-secret-5d1c"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.oidc_provider import ProviderUser
+from testing.oidc_provider import ProviderUser
 
 from .oidc_flows import signed_in
 

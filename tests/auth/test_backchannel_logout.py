@@ -12,16 +12,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from tests.oidc_provider import (
+from testing.emulator import Emulator
+from testing.oidc_provider import (
     BACKCHANNEL_LOGOUT_EVENT,
     REMOVE,
     ProviderClient,
     ProviderUser,
     RunningProvider,
 )
-from tests.oidc_provider.keys import SigningKeys
-from tests.support.emulator import Emulator
-from tests.support.servers import LiveServer
+from testing.oidc_provider.keys import SigningKeys
+from testing.servers import LiveServer
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN, me, mint_secret, signed_in
 

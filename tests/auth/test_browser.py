@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, Route, expect
 
-from tests.oidc_provider import ProviderClient, ProviderUser, RunningProvider
+from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider
+from testing.servers import LiveServer
 from tests.support.browser import screenshot_path
-from tests.support.servers import LiveServer
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET
 

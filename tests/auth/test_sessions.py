@@ -17,9 +17,9 @@ from werkzeug.http import parse_set_header
 from app import create_app
 from blueprints._sign_in_store import RedisSignInInterface, ServerSignIn
 from chatkit_bff import redis_keys
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.oidc_provider import ProviderUser, RunningProvider
 from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
-from tests.oidc_provider import ProviderUser, RunningProvider
-from tests.support.emulator import UPSTREAM_KEY, Emulator
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, me, session_cookie, signed_in
 

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from app import create_app
 from chatkit_bff import redis_keys
 from chatkit_bff.identity import upstream_user_id
-from tests.oidc_provider import REMOVE, ProviderUser, RunningProvider
+from testing.oidc_provider import REMOVE, ProviderUser, RunningProvider
 
 from .oidc_flows import (
     CLIENT_ID,

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from app import create_app
 from chatkit_bff import redis_keys
 from chatkit_bff.identity import upstream_user_id
-from tests.oidc_provider import ProviderUser, RunningProvider
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
+from testing.oidc_provider import ProviderUser, RunningProvider
 from tests.support.flows import dev_sign_in
 
 from .oidc_flows import (

@@ -6,11 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import requests
 from flask import Flask
 
 from chatkit_bff.auth.dev_users import demo_user
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
 
 SeedThreads = Callable[..., list[dict[str, Any]]]
 
@@ -75,12 +74,7 @@ def seed_threads(emulator: Emulator) -> SeedThreads:
             }
             for n in range(count)
         ]
-        response = requests.post(
-            f"{emulator.url}/_emulator/seed", json={"threads": threads}, timeout=10
-        )
-        assert response.status_code == 200, response.text
-        seeded: list[dict[str, Any]] = response.json()["threads"]
-        return seeded
+        return emulator.seed(threads)
 
     return seed
 

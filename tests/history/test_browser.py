@@ -11,7 +11,7 @@ import pytest
 import requests
 from playwright.sync_api import Page, Request, expect
 
-from emulator.demo import demo_threads
+from testing.emulator import UPSTREAM_KEY, Emulator
 from tests.history.browser_support import (
     DESKTOP,
     PHONE,
@@ -24,7 +24,6 @@ from tests.history.browser_support import (
 )
 from tests.history.conftest import SeedThreads
 from tests.support.browser import screenshot_path
-from tests.support.emulator import UPSTREAM_KEY, Emulator
 
 pytestmark = pytest.mark.browser
 
@@ -48,15 +47,6 @@ def watched(page: Page) -> Iterator[Page]:
     page.set_viewport_size(DESKTOP)
     yield page
     assert problems == []
-
-
-def seed(emulator: Emulator, threads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    response = requests.post(
-        f"{emulator.url}/_emulator/seed", json={"threads": threads}, timeout=10
-    )
-    assert response.status_code == 200, response.text
-    seeded: list[dict[str, Any]] = response.json()["threads"]
-    return seeded
 
 
 def upstream_thread_exists(emulator: Emulator, thread_id: str) -> bool:
@@ -107,7 +97,7 @@ def test_a_transcript_shows_every_item_type(
     watched: Page, emulator: Emulator, grace_id: str
 ) -> None:
     page = watched
-    seed(emulator, demo_threads(grace_id, "Grace Hopper"))
+    emulator.seed_demo(grace_id, "Grace Hopper")
     install_fake_chatkit(page)
     sign_in(page)
 
@@ -176,7 +166,7 @@ def test_export_downloads_markdown_and_json(
     watched: Page, emulator: Emulator, grace_id: str, tmp_path: Path
 ) -> None:
     page = watched
-    threads = seed(emulator, demo_threads(grace_id, "Grace Hopper"))
+    threads = emulator.seed_demo(grace_id, "Grace Hopper")
     report = next(t for t in threads if t["title"] == "Q3 revenue report review")
     install_fake_chatkit(page)
     sign_in(page, path=f"/threads/{report['id']}")

@@ -17,7 +17,7 @@ from joserfc import jwt
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet
 
-from tests.oidc_provider import (
+from testing.oidc_provider import (
     BACKCHANNEL_LOGOUT_EVENT,
     REMOVE,
     ProviderClient,
@@ -27,7 +27,7 @@ from tests.oidc_provider import (
     create_provider,
     running_provider,
 )
-from tests.support.servers import serve_in_thread
+from testing.servers import serve_in_thread
 
 CALLBACK = "http://127.0.0.1:9/auth/callback"
 SIGNED_OUT = "http://127.0.0.1:9/signed-out"

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 
-from ..support.servers import LiveServer, serve_in_thread
+from ..servers import LiveServer, serve_in_thread
 from .app import create_provider
 from .config import ProviderClient, ProviderConfig, ProviderUser
 from .state import ProviderState

@@ -1,0 +1,6 @@
+"""Real stand-ins at the network edge, shared by the tests and the benchmarks.
+
+Loopback servers and a private Redis (`servers`), a driver for the ChatKit emulator's control
+API (`emulator`), generated thread items in the emulator's seed format (`items`) and a real
+OpenID Connect provider (`oidc_provider`). Never imported by the product.
+"""
