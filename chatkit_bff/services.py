@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -38,7 +40,8 @@ class Services:
         self.redis.close()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, clock: Callable[[], float] = time.time) -> Services:
+    """Every service, reading the time from ``clock`` (epoch seconds) where it matters."""
     client = redis.Redis.from_url(
         settings.redis_url,
         socket_connect_timeout=2,
@@ -58,6 +61,7 @@ def build_services(settings: Settings) -> Services:
         SealedBox(settings.secret_key, b"chatkit-bff client-secret cache v1"),
         lock_wait_seconds=settings.secret_lock_wait_seconds,
         enabled=settings.secret_cache_enabled,
+        clock=clock,
     )
     ledger = MintLedger(client)
     policies = PolicyStore(client, claim_variables=settings.state_variable_claims.values())
@@ -69,6 +73,7 @@ def build_services(settings: Settings) -> Services:
         ledger=ledger,
         workflow=Workflow(settings.workflow_id, settings.workflow_version),
         claim_map=settings.state_variable_claims,
+        clock=clock,
     )
     sign_ins = SignInRegistry(client)
     directory = UserDirectory(client)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
 from chatkit_bff.auth.dev_users import demo_user
+from chatkit_bff.chat_sessions.secret_cache import CachedSecret
+from chatkit_bff.identity import Identity
 from chatkit_bff.policy.store import PolicyStore
+from chatkit_bff.services import build_services
 from testing.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
 
@@ -26,6 +30,12 @@ def creates(emulator: Emulator) -> list[dict[str, Any]]:
         for r in emulator.requests()
         if r["method"] == "POST" and r["path"] == "/v1/chatkit/sessions"
     ]
+
+
+def grace_identity() -> Identity:
+    user = demo_user("grace")
+    assert user is not None
+    return user.identity()
 
 
 def user_id(key: str) -> str:
@@ -92,19 +102,57 @@ def test_create_body_carries_identity_policy_and_state_variables(
     }
 
 
+class Clock:
+    """A clock the test moves by hand; starts at the real time."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    ("session_seconds", "margin"),
+    [(600, 60), (100, 50)],  # min(60 s, half the lifetime) before expiry
+)
 def test_near_expiry_a_new_session_is_minted_for_the_same_user(
-    client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
+    app: Flask, emulator: Emulator, session_seconds: int, margin: int
 ) -> None:
-    PolicyStore(redis_client).set_overrides(user_id("grace"), {"session_seconds": 2}, actor="test")
-    api = signed_in(client)
-    first = api.new_secret().json
-    assert api.new_secret().json == first  # more than half of 2 s left: served from cache
-    time.sleep(1.1)
-    second = api.new_secret(current=first["client_secret"]).json
-    assert second["client_secret"] != first["client_secret"]
-    bodies = [c["json"] for c in creates(emulator)]
-    assert len(bodies) == 2
-    assert bodies[0]["user"] == bodies[1]["user"] == user_id("grace")
+    settings = app.extensions["chatkit_bff"].settings
+    clock = Clock()
+    services = build_services(settings, clock=clock)
+    try:
+        services.policies.set_overrides(
+            user_id("grace"), {"session_seconds": session_seconds}, actor="test"
+        )
+        identity = grace_identity()
+
+        def secret() -> CachedSecret:
+            # A first call each time (no current secret): only the clock decides.
+            return services.broker.client_secret(services.broker.prepare(identity))
+
+        def at(moment: float) -> None:
+            clock.now = moment
+            emulator.shift_clock(round(moment - time.time()))  # upstream time moves along
+
+        first = secret()
+        assert first.expires_at - first.created_at == pytest.approx(session_seconds, abs=2)
+        assert first.serve_until == first.expires_at - margin
+
+        at(first.serve_until - 1)
+        assert secret() == first
+        assert len(creates(emulator)) == 1
+
+        at(first.serve_until + 1)
+        second = secret()
+        assert second.client_secret != first.client_secret
+        assert secret() == second
+        bodies = [c["json"] for c in creates(emulator)]
+        assert len(bodies) == 2
+        assert bodies[0]["user"] == bodies[1]["user"] == user_id("grace")
+    finally:
+        services.close()
 
 
 def test_a_user_never_receives_another_users_secret(app: Flask, emulator: Emulator) -> None:

@@ -34,17 +34,12 @@ def _offline_chatkit(route: Route) -> None:
 
 @pytest.mark.usefixtures("registered")
 def test_sign_in_at_the_provider_then_sign_out_everywhere(
-    page: Page, live_app: LiveServer, provider: RunningProvider, grace: ProviderUser
+    page: Page,
+    csp_violations: list[str],
+    live_app: LiveServer,
+    provider: RunningProvider,
+    grace: ProviderUser,
 ) -> None:
-    policy_violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            policy_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
     page.route("https://cdn.platform.openai.com/**", _offline_chatkit)
 
     page.goto("/")
@@ -69,7 +64,7 @@ def test_sign_in_at_the_provider_then_sign_out_everywhere(
     assert page.request.get("/api/me").status == 401
     page.screenshot(path=screenshot_path("auth-signed-out"), full_page=True)
 
-    assert policy_violations == []
+    assert csp_violations == []
 
 
 @pytest.mark.usefixtures("registered")

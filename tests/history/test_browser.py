@@ -29,18 +29,10 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def watched(page: Page) -> Iterator[Page]:
+def watched(page: Page, csp_violations: list[str]) -> Iterator[Page]:
     """The page, failing the test on any script error, dialog or CSP violation it raises."""
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
     page.on(
         "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
     )
