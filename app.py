@@ -10,7 +10,17 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blueprints import admin, admin_api, api, auth, chat, docs, health
+from blueprints import (
+    STATIC_FOLDER,
+    TEMPLATE_FOLDER,
+    admin,
+    admin_api,
+    api,
+    auth,
+    chat,
+    docs,
+    health,
+)
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._security_headers import register_security_headers
@@ -27,7 +37,7 @@ log = logging.getLogger("chatkit_bff")
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. `config` overrides environment settings (same names) and Flask config keys."""
     settings = load_settings(config)
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder=TEMPLATE_FOLDER, static_folder=STATIC_FOLDER)
     _configure_flask(app, settings, config or {})
 
     services = build_services(settings)
