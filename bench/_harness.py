@@ -43,11 +43,13 @@ def emulator(latency_ms: int, api_key: str) -> Iterator[str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterator[str]:
+    """The app under gunicorn with the worker class of deploy/gunicorn.conf.py (gthread)."""
     port = free_port()
     args = [
-        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-        f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()",
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
+        "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "app:create_app()",
     ]  # fmt: skip
     with process(args, env, port) as url:
         yield url

@@ -14,9 +14,8 @@ from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
 
-from chatkit_bff.admin.audit import Actor
 from chatkit_bff.errors import Forbidden, InvalidRequest, SignInRequired
-from chatkit_bff.identity import Identity
+from chatkit_bff.identity import Actor, Identity
 from chatkit_bff.policy.model import Policy
 from chatkit_bff.services import Services
 from chatkit_bff.threads.owners import ThreadOwners

@@ -16,6 +16,18 @@ def upstream_user_id(issuer: str, subject: str) -> str:
 
 
 @dataclass(frozen=True)
+class Actor:
+    """Who made a change (an admin, or a script): recorded with policies and in the audit trail."""
+
+    user_id: str
+    name: str
+
+    @classmethod
+    def of(cls, identity: Identity) -> Actor:
+        return cls(identity.user_id, identity.name)
+
+
+@dataclass(frozen=True)
 class Identity:
     user_id: str
     issuer: str

@@ -14,11 +14,23 @@ UPSTREAM_KEY = "sk-test-0f3b9c2e7d4a41b8a6c5e9d8f7a6b5c4"
 class Emulator:
     """Drives the emulator at ``url`` through its control API under ``/_emulator``."""
 
-    def __init__(self, url: str, *, timeout: float = 10) -> None:
+    def __init__(self, url: str, *, api_key: str = UPSTREAM_KEY, timeout: float = 10) -> None:
         self.url = url
         self.api_url = f"{url}/v1"
+        self.api_key = api_key
         self.timeout = timeout
         self._http = requests.Session()
+
+    @property
+    def api_headers(self) -> dict[str, str]:
+        """What a well-behaved client sends to the emulated API."""
+        return {"Authorization": f"Bearer {self.api_key}", "OpenAI-Beta": "chatkit_beta=v1"}
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Call the emulated API with valid credentials unless ``headers`` says otherwise."""
+        kwargs.setdefault("headers", self.api_headers)
+        kwargs.setdefault("timeout", self.timeout)
+        return requests.request(method, f"{self.api_url}{path}", **kwargs)
 
     def control(self, method: str, path: str, body: Any = None) -> Any:
         """Call the control API and return its JSON, failing on an error status."""

@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.chat_sessions.secret_cache import CachedSecret
 from chatkit_bff.identity import Identity
-from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.services import build_services
 from testing.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
+from tests.support.policies import override_policy
 
 
 def signed_in(client: FlaskClient, user: str = "grace") -> ApiCaller:
@@ -123,9 +123,7 @@ def test_near_expiry_a_new_session_is_minted_for_the_same_user(
     clock = Clock()
     services = build_services(settings, clock=clock)
     try:
-        services.policies.set_overrides(
-            user_id("grace"), {"session_seconds": session_seconds}, actor="test"
-        )
+        override_policy(services.policies, user_id("grace"), {"session_seconds": session_seconds})
         identity = grace_identity()
 
         def secret() -> CachedSecret:
@@ -171,10 +169,10 @@ def test_policy_change_changes_the_fingerprint_and_mints_anew(
 ) -> None:
     api = signed_in(client)
     before = api.new_secret().json["client_secret"]
-    PolicyStore(redis_client).set_overrides(
+    override_policy(
+        redis_client,
         user_id("grace"),
         {"max_requests_per_1_minute": 4, "file_upload": {"enabled": True, "max_files": 3}},
-        actor="test",
     )
     after = api.new_secret().json["client_secret"]
     assert after != before
@@ -231,9 +229,7 @@ def test_upstream_rate_limit_is_a_503_with_retry_after(
 def test_mint_limit_answers_429_with_retry_after(
     client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
 ) -> None:
-    PolicyStore(redis_client).set_overrides(
-        user_id("grace"), {"mint_requests_per_minute": 2}, actor="test"
-    )
+    override_policy(redis_client, user_id("grace"), {"mint_requests_per_minute": 2})
     api = signed_in(client)
     assert [api.new_secret().status_code for _ in range(2)] == [200, 200]
     refused = api.new_secret()

@@ -18,12 +18,10 @@ import sysconfig
 import venv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
-
-from testing.emulator import UPSTREAM_KEY, Emulator
-from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
 
 ROOT = Path(__file__).resolve().parents[1]
 _NOT_SOURCE = shutil.ignore_patterns(
@@ -93,19 +91,10 @@ print(json.dumps({
 
 
 @pytest.fixture
-def served_wheel(
-    wheel_venv: Path, tmp_path: Path, redis_url: str, emulator: Emulator
-) -> Iterator[str]:
+def served_wheel(wheel_venv: Path, tmp_path: Path, app_config: dict[str, Any]) -> Iterator[str]:
     """`gunicorn 'app:create_app()'` from the wheel's venv, run from an empty directory."""
-    env = {
-        **_clean_env(),
-        "APP_ENV": "development",
-        "SECRET_KEY": TEST_SECRET_KEY,
-        "OPENAI_API_KEY": UPSTREAM_KEY,
-        "CHATKIT_API_BASE": emulator.api_url,
-        "CHATKIT_WORKFLOW_ID": WORKFLOW_ID,
-        "REDIS_URL": redis_url,
-    }
+    settings = {key: str(value) for key, value in app_config.items() if key != "TESTING"}
+    env = {**_clean_env(), **settings}
     proc = subprocess.Popen(
         [wheel_venv, "-m", "gunicorn", "--bind", "127.0.0.1:0", "--workers", "1",
          "--worker-class", "gthread", "--threads", "2", "app:create_app()"],

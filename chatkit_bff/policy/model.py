@@ -8,11 +8,13 @@ import json
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NewType
 
 from chatkit_bff.errors import InvalidRequest
 
 StateValue = str | int | float | bool
+#: A partial policy (admin defaults or a user's overrides) that passed `validate_overrides`.
+PartialPolicy = NewType("PartialPolicy", dict[str, Any])
 PolicySource = Literal["built-in", "default", "override"]
 
 BUILT_IN: dict[str, Any] = {
@@ -142,7 +144,7 @@ def check_state_variables(
             errors[f"{path}.{key}"] = "must be a finite number"
 
 
-def validate_overrides(document: Any) -> dict[str, Any]:
+def validate_overrides(document: Any) -> PartialPolicy:
     """Check a partial policy (admin defaults or a user's overrides); per-field messages."""
     if not isinstance(document, dict):
         raise InvalidRequest("The policy must be a JSON object.")
@@ -166,7 +168,7 @@ def validate_overrides(document: Any) -> dict[str, Any]:
             errors[str(key)[:80]] = "is not a policy field"
     if errors:
         raise InvalidRequest("Some policy values are out of bounds.", fields=errors)
-    return copy.deepcopy(document)
+    return PartialPolicy(copy.deepcopy(document))
 
 
 def merged_state_variable_count(*layers: Mapping[str, Any], reserved: Collection[str] = ()) -> int:

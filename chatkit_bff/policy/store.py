@@ -13,62 +13,78 @@ from redis.client import Pipeline
 
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.identity import Actor
 from chatkit_bff.policy.model import (
     MAX_STATE_VARIABLES,
+    PartialPolicy,
     Policy,
+    PolicySource,
     check_merged_state_variables,
     effective_policy,
     merged_state_variable_count,
-    validate_overrides,
+    value_sources,
 )
 
 
 @dataclass(frozen=True)
 class StoredLayer:
+    """One admin-set layer: its values and who changed it last, when."""
+
     values: dict[str, Any]
-    updated_by: str | None = None
+    updated_by: Actor | None = None
     updated_at: float | None = None
-    updated_by_name: str | None = None
 
     @classmethod
     def load(cls, raw: bytes | str | None) -> StoredLayer:
         if not raw:
             return cls(values={})
         data = json.loads(raw)
+        by = data.get("updated_by")
         return cls(
             data.get("values", {}),
-            data.get("updated_by"),
+            Actor(by, data.get("updated_by_name") or "") if by else None,
             data.get("updated_at"),
-            data.get("updated_by_name"),
         )
 
     def dump(self) -> str:
+        by = self.updated_by
         return json.dumps(
             {
                 "values": self.values,
-                "updated_by": self.updated_by,
+                "updated_by": by.user_id if by else None,
                 "updated_at": self.updated_at,
-                "updated_by_name": self.updated_by_name,
+                "updated_by_name": by.name if by else None,
             }
         )
 
 
+_EMPTY = StoredLayer(values={})
+
+
 @dataclass(frozen=True)
 class PolicyLayers:
+    """The admin defaults and one user's overrides (empty for the defaults alone)."""
+
     defaults: StoredLayer
-    overrides: StoredLayer
+    overrides: StoredLayer = _EMPTY
 
     @property
     def effective(self) -> Policy:
         return effective_policy(self.defaults.values, self.overrides.values)
 
+    @property
+    def sources(self) -> dict[str, PolicySource]:
+        """Where each effective value comes from, by dotted path."""
+        return value_sources(self.defaults.values, self.overrides.values)
+
 
 @dataclass(frozen=True)
 class LayerChange:
-    """One layer before and after a write (an empty `after` means the layer was removed)."""
+    """One write: the layer before and after it (empty after a removal), and both layers now."""
 
     before: StoredLayer
     after: StoredLayer
+    layers: PolicyLayers
 
 
 # Queues more commands (the audit record) in the same MULTI as the policy write.
@@ -76,10 +92,17 @@ AlsoInTransaction = Callable[[Pipeline, LayerChange], None]
 
 
 class PolicyStore:
-    def __init__(self, client: redis.Redis, *, claim_variables: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        claim_variables: Collection[str] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._redis = client
         # Variables filled from sign-in claims count toward the upstream cap of 64.
         self._claim_variables = frozenset(claim_variables)
+        self._clock = clock
 
     def layers(self, user_id: str) -> PolicyLayers:
         """Both layers in one round trip."""
@@ -100,51 +123,37 @@ class PolicyStore:
     def effective(self, user_id: str) -> Policy:
         return self.layers(user_id).effective
 
-    def defaults(self) -> StoredLayer:
-        return StoredLayer.load(self._redis.get(redis_keys.POLICY_DEFAULTS))
-
-    def overrides(self, user_id: str) -> StoredLayer:
-        return StoredLayer.load(self._redis.get(redis_keys.policy_overrides(user_id)))
+    def defaults(self) -> PolicyLayers:
+        """The admin defaults alone, as layers with no overrides."""
+        return PolicyLayers(StoredLayer.load(self._redis.get(redis_keys.POLICY_DEFAULTS)))
 
     def count_users_with_overrides(self) -> int:
         return int(self._redis.scard(redis_keys.USERS_WITH_OVERRIDES))
 
-    def set_defaults(self, values: Any, *, actor: str) -> StoredLayer:
-        return self.replace_defaults(values, actor=actor).after
-
-    def set_overrides(self, user_id: str, values: Any, *, actor: str) -> StoredLayer:
-        return self.replace_overrides(user_id, values, actor=actor).after
-
     def replace_overrides(
         self,
         user_id: str,
-        values: Any,
+        values: PartialPolicy,
         *,
-        actor: str,
-        actor_name: str | None = None,
+        actor: Actor,
         also: AlsoInTransaction | None = None,
     ) -> LayerChange:
-        """Validate and store a user's overrides; atomic with `also` and with the defaults read."""
-        validated = validate_overrides(values)
+        """Store a user's overrides; atomic with `also` and with the defaults read."""
         key = redis_keys.policy_overrides(user_id)
 
         def write(pipe: Pipeline) -> LayerChange:
             raw_defaults, raw_before = pipe.mget([redis_keys.POLICY_DEFAULTS, key])
             defaults = StoredLayer.load(raw_defaults)
-            problem = check_merged_state_variables(
-                defaults.values, validated, self._claim_variables
-            )
+            problem = check_merged_state_variables(defaults.values, values, self._claim_variables)
             if problem:
                 raise InvalidRequest(
                     "Some policy values are out of bounds.", fields={"state_variables": problem}
                 )
-            change = LayerChange(
-                StoredLayer.load(raw_before),
-                StoredLayer(validated, actor, time.time(), actor_name),
-            )
+            after = StoredLayer(values, actor, self._clock())
+            change = LayerChange(StoredLayer.load(raw_before), after, PolicyLayers(defaults, after))
             pipe.multi()
-            pipe.set(key, change.after.dump())
-            if validated:
+            pipe.set(key, after.dump())
+            if values:
                 pipe.sadd(redis_keys.USERS_WITH_OVERRIDES, user_id)
             else:
                 pipe.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
@@ -155,19 +164,17 @@ class PolicyStore:
         return _atomically(self._redis, write, redis_keys.POLICY_DEFAULTS, key)
 
     def remove_overrides(
-        self,
-        user_id: str,
-        *,
-        actor: str,
-        actor_name: str | None = None,
-        also: AlsoInTransaction | None = None,
+        self, user_id: str, *, actor: Actor, also: AlsoInTransaction | None = None
     ) -> LayerChange:
         """Back to the defaults for this user."""
         key = redis_keys.policy_overrides(user_id)
 
         def write(pipe: Pipeline) -> LayerChange:
+            raw_defaults, raw_before = pipe.mget([redis_keys.POLICY_DEFAULTS, key])
             change = LayerChange(
-                StoredLayer.load(pipe.get(key)), StoredLayer({}, actor, time.time(), actor_name)
+                StoredLayer.load(raw_before),
+                StoredLayer({}, actor, self._clock()),
+                PolicyLayers(StoredLayer.load(raw_defaults)),  # nothing is stored for the user
             )
             pipe.multi()
             pipe.delete(key)
@@ -176,18 +183,12 @@ class PolicyStore:
                 also(pipe, change)
             return change
 
-        return _atomically(self._redis, write, key)
+        return _atomically(self._redis, write, redis_keys.POLICY_DEFAULTS, key)
 
     def replace_defaults(
-        self,
-        values: Any,
-        *,
-        actor: str,
-        actor_name: str | None = None,
-        also: AlsoInTransaction | None = None,
+        self, values: PartialPolicy, *, actor: Actor, also: AlsoInTransaction | None = None
     ) -> LayerChange:
-        """Validate and store the global defaults; refused if any user would exceed the caps."""
-        validated = validate_overrides(values)
+        """Store the global defaults; refused if any user would exceed the caps."""
 
         def write(pipe: Pipeline) -> LayerChange:
             user_ids = sorted(_decode(m) for m in pipe.smembers(redis_keys.USERS_WITH_OVERRIDES))
@@ -195,18 +196,18 @@ class PolicyStore:
             if override_keys:
                 pipe.watch(*override_keys)  # type: ignore[no-untyped-call]
             problem = self._state_variable_problem(
-                validated, [StoredLayer.load(raw).values for raw in _mget(pipe, override_keys)]
+                values, [StoredLayer.load(raw).values for raw in _mget(pipe, override_keys)]
             )
             if problem:
                 raise InvalidRequest(
                     "Some policy values are out of bounds.", fields={"state_variables": problem}
                 )
+            after = StoredLayer(values, actor, self._clock())
             change = LayerChange(
-                StoredLayer.load(pipe.get(redis_keys.POLICY_DEFAULTS)),
-                StoredLayer(validated, actor, time.time(), actor_name),
+                StoredLayer.load(pipe.get(redis_keys.POLICY_DEFAULTS)), after, PolicyLayers(after)
             )
             pipe.multi()
-            pipe.set(redis_keys.POLICY_DEFAULTS, change.after.dump())
+            pipe.set(redis_keys.POLICY_DEFAULTS, after.dump())
             if also is not None:
                 also(pipe, change)
             return change

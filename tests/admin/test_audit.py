@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import redis
 
-from chatkit_bff.admin.audit import Actor, AuditLog
+from chatkit_bff.admin.audit import AuditLog
+from chatkit_bff.identity import Actor
 from tests.support.flows import ApiCaller
 
 ADA = Actor("u_ada", "Ada Lovelace")

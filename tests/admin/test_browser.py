@@ -70,7 +70,7 @@ def test_admin_sets_limits_through_the_form(
         expect(page.get_by_role("alert")).to_contain_text("Nothing was saved")
         page.screenshot(path=screenshot_path("admin-user-error"), full_page=True)
         policies = app.extensions["chatkit_bff"].policies
-        assert policies.overrides(user_id("grace")).values == {}
+        assert policies.layers(user_id("grace")).overrides.values == {}
 
         page.get_by_label("Session lifetime (seconds)").fill("300")
         page.get_by_role("button", name="Save", exact=True).click()

@@ -1,46 +1,16 @@
-"""A fresh emulator served over real HTTP for each test, with clients for both of its APIs."""
+"""The suite's emulator (reset for each test) with the official SDK pointed at it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import openai
 import pytest
-import requests
 from pydantic import BaseModel
 
-from emulator import EmulatorConfig, create_app
-from testing.emulator import Emulator as EmulatorControl
-from testing.servers import serve_in_thread
+from testing.emulator import UPSTREAM_KEY, Emulator
 
-API_KEY = "sk-test-emulator-key"
-API_HEADERS = {"Authorization": f"Bearer {API_KEY}", "OpenAI-Beta": "chatkit_beta=v1"}
+__all__ = ["API_KEY", "Emulator", "assert_complete"]
 
-
-class Emulator(EmulatorControl):
-    """The control API, plus the emulated API called with valid credentials."""
-
-    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Call the emulated API with valid credentials unless ``headers`` says otherwise."""
-        kwargs.setdefault("headers", API_HEADERS)
-        kwargs.setdefault("timeout", 10)
-        return requests.request(method, f"{self.api_url}{path}", **kwargs)
-
-
-@pytest.fixture(scope="session")
-def emulator_server() -> Iterator[Emulator]:
-    with serve_in_thread(create_app(EmulatorConfig(api_key=API_KEY))) as server:
-        emulator = Emulator(server.url)
-        yield emulator
-        emulator.close()
-
-
-@pytest.fixture
-def emulator(emulator_server: Emulator) -> Emulator:
-    """The shared emulator, reset to a fresh state (a server per test is slow to stop)."""
-    emulator_server.reset()
-    return emulator_server
+API_KEY = UPSTREAM_KEY  # the suite's emulator (tests/conftest.py) accepts this key
 
 
 @pytest.fixture

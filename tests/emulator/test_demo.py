@@ -8,6 +8,8 @@ from typing import Any
 import openai
 import requests
 
+from testing.items import KINDS
+
 from .conftest import Emulator, assert_complete
 
 
@@ -37,14 +39,7 @@ def test_demo_threads_cover_every_thread_status_and_an_untitled_one(emulator: Em
 def test_demo_items_cover_every_type_and_field(emulator: Emulator) -> None:
     items = all_items(emulator, seeded_demo(emulator))
     types = {item["type"] for item in items}
-    assert types == {
-        "chatkit.user_message",
-        "chatkit.assistant_message",
-        "chatkit.widget",
-        "chatkit.client_tool_call",
-        "chatkit.task",
-        "chatkit.task_group",
-    }
+    assert types == set(KINDS)  # every item type there is
     users = [item for item in items if item["type"] == "chatkit.user_message"]
     assert {part["type"] for item in users for part in item["content"]} == {
         "input_text",

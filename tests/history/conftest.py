@@ -10,6 +10,7 @@ from flask import Flask
 
 from chatkit_bff.auth.dev_users import demo_user
 from testing.emulator import Emulator
+from tests.support.policies import override_policy
 
 SeedThreads = Callable[..., list[dict[str, Any]]]
 
@@ -82,6 +83,6 @@ def seed_threads(emulator: Emulator) -> SeedThreads:
 @pytest.fixture
 def set_policy(app: Flask) -> Callable[[str, dict[str, Any]], None]:
     def apply(user_id: str, overrides: dict[str, Any]) -> None:
-        app.extensions["chatkit_bff"].policies.set_overrides(user_id, overrides, actor="test")
+        override_policy(app.extensions["chatkit_bff"].policies, user_id, overrides)
 
     return apply

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Page, Request, expect
 
-from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.emulator import Emulator
 from tests.history.browser_support import (
     DESKTOP,
     PHONE,
@@ -24,6 +23,7 @@ from tests.history.browser_support import (
 )
 from tests.history.conftest import SeedThreads
 from tests.support.browser import screenshot_path
+from tests.support.policies import override_policy
 
 pytestmark = pytest.mark.browser
 
@@ -42,12 +42,7 @@ def watched(page: Page, csp_violations: list[str]) -> Iterator[Page]:
 
 
 def upstream_thread_exists(emulator: Emulator, thread_id: str) -> bool:
-    response = requests.get(
-        f"{emulator.api_url}/chatkit/threads/{thread_id}",
-        headers={"Authorization": f"Bearer {UPSTREAM_KEY}", "OpenAI-Beta": "chatkit_beta=v1"},
-        timeout=5,
-    )
-    return response.status_code == 200
+    return emulator.api("GET", f"/chatkit/threads/{thread_id}").status_code == 200
 
 
 def thread_titles(page: Page) -> list[str]:
@@ -218,10 +213,10 @@ def test_the_page_configures_chatkit_from_policy_and_serves_secrets(
     watched: Page, app: Any, grace_id: str, emulator: Emulator
 ) -> None:
     page = watched
-    app.extensions["chatkit_bff"].policies.set_overrides(
+    override_policy(
+        app.extensions["chatkit_bff"].policies,
         grace_id,
         {"file_upload": {"enabled": True, "max_files": 4, "max_file_size": 8}},
-        actor="test",
     )
     install_fake_chatkit(page)
     sent = session_requests(page)
