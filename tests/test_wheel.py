@@ -73,6 +73,7 @@ print(json.dumps({
     "templates": sorted(p.name for p in blueprints.TEMPLATE_FOLDER.rglob("*.html")),
     "static": sorted(p.name for p in blueprints.STATIC_FOLDER.iterdir()),
     "demo_threads": len(emulator.demo.demo_threads("u", "Ada")),
+    "openapi": resources.files("blueprints").joinpath("openapi.yaml").is_file(),
 }))
 """
     found = json.loads(
@@ -88,6 +89,7 @@ print(json.dumps({
     )
     assert found["static"] == sorted(p.name for p in (ROOT / "blueprints" / "static").iterdir())
     assert found["demo_threads"] == 6
+    assert found["openapi"] is True
 
 
 @pytest.fixture
@@ -130,6 +132,10 @@ def test_gunicorn_serves_the_installed_wheel_from_any_directory(served_wheel: st
         style = requests.get(f"{served_wheel}{href}", timeout=10)
         assert style.status_code == 200, href
         assert "text/css" in style.headers["Content-Type"]
+
+    document = requests.get(f"{served_wheel}/api/openapi.json", timeout=10)
+    assert document.status_code == 200
+    assert document.json()["openapi"].startswith("3.1")
 
 
 def _clean_env() -> dict[str, str]:
