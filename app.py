@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -34,13 +35,18 @@ from extensions import csrf, limiter
 log = logging.getLogger("chatkit_bff")
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. `config` overrides environment settings (same names) and Flask config keys."""
+def create_app(
+    config: Mapping[str, Any] | None = None, *, clock: Callable[[], float] = time.time
+) -> Flask:
+    """Build the app. `config` overrides environment settings (same names) and Flask config keys.
+
+    `clock` tells the time (epoch seconds) to sign-in lifetimes and cached secrets.
+    """
     settings = load_settings(config)
     app = Flask(__name__, template_folder=TEMPLATE_FOLDER, static_folder=STATIC_FOLDER)
     _configure_flask(app, settings, config or {})
 
-    services = build_services(settings)
+    services = build_services(settings, clock=clock)
     app.extensions["chatkit_bff"] = services
 
     install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)

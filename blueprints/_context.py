@@ -6,7 +6,6 @@ Blueprints import from here (and from `chatkit_bff`), never from each other.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar, cast
@@ -128,12 +127,12 @@ def session_expires_in() -> int | None:
     deadline = _session_deadline()
     if deadline is None:
         return None
-    return max(math.ceil(deadline - time.time()), 0)
+    return max(math.ceil(deadline - services().clock()), 0)
 
 
 def _enforce_absolute_lifetime() -> None:
     deadline = _session_deadline()
-    if session.get(SESSION_IDENTITY) and (deadline is None or time.time() >= deadline):
+    if session.get(SESSION_IDENTITY) and (deadline is None or services().clock() >= deadline):
         session.clear()
         g.pop("identity", None)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from flask import current_app, g, session
@@ -44,7 +43,7 @@ def sign_in(identity: Identity, *, id_token: str | None = None) -> None:
     session.clear()
     _rotate_session_id()
     session[SESSION_IDENTITY] = identity.to_session()
-    session[SESSION_SIGNED_IN_AT] = time.time()
+    session[SESSION_SIGNED_IN_AT] = services().clock()
     if id_token:
         session[SESSION_ID_TOKEN] = id_token
     g.identity = identity

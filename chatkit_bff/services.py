@@ -34,6 +34,8 @@ class Services:
     directory: UserDirectory
     audit: AuditLog
     admin: AdminOps
+    #: The time (epoch seconds) for everything that compares it with a stored moment.
+    clock: Callable[[], float] = time.time
 
     def close(self) -> None:
         self.chatkit.close()
@@ -64,7 +66,9 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         clock=clock,
     )
     ledger = MintLedger(client)
-    policies = PolicyStore(client, claim_variables=settings.state_variable_claims.values())
+    policies = PolicyStore(
+        client, claim_variables=settings.state_variable_claims.values(), clock=clock
+    )
     broker = SessionBroker(
         client=chatkit,
         redis_client=client,
@@ -98,4 +102,5 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             secrets=secrets,
             ledger=ledger,
         ),
+        clock=clock,
     )
