@@ -52,7 +52,27 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterato
         "app:create_app()",
     ]  # fmt: skip
     with process(args, env, port) as url:
+        _wait_for_workers(url)
         yield url
+
+
+def _wait_for_workers(url: str, timeout: float = 60.0) -> None:
+    """The port opens before the workers have built the app; wait until one answers."""
+    deadline = time.monotonic() + timeout
+    host = urlsplit(url)
+    while True:
+        connection = http.client.HTTPConnection(host.hostname or "127.0.0.1", host.port, timeout=5)
+        try:
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer /healthz within {timeout}s")
+        time.sleep(0.2)
 
 
 @dataclass
