@@ -25,6 +25,13 @@
   var started = false;
   var failed = false;
 
+  // Hosted ChatKit talks to OpenAI only: the local emulator serves the saved history alone.
+  if (config.liveChatOff) {
+    failed = true;
+    showNotice(config.liveChatOff);
+    return;
+  }
+
   function showNotice(message) {
     notice.textContent = message;
     notice.classList.add("notice", "notice--warn");
