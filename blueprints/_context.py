@@ -12,6 +12,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import MethodNotAllowed
 
 from chatkit_bff.errors import Forbidden, InvalidRequest, SignInRequired
 from chatkit_bff.identity import Actor, Identity
@@ -157,6 +158,8 @@ def _api_requires_sign_in() -> None:
     """Signed-out API calls get a 401 before anything else (CSRF included) looks at them."""
     if not is_api_request() or current_identity() is not None:
         return
+    if isinstance(request.routing_exception, MethodNotAllowed):
+        return  # the path exists for everyone; the method for no one: 405 tells the truth
     view = current_app.view_functions.get(request.endpoint or "")
     if not getattr(view, "public", False):
         raise SignInRequired("Sign in to continue.")

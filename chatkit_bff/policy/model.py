@@ -144,10 +144,29 @@ def check_state_variables(
             errors[f"{path}.{key}"] = "must be a finite number"
 
 
+def _whole_numbers(document: dict[str, Any]) -> dict[str, Any]:
+    """JSON has one number type: 30.0 is the whole number 30 (as JSON Schema's integer says)."""
+
+    def whole(path: str, value: Any) -> Any:
+        rule = _RULES.get(path)
+        if isinstance(rule, IntRule) and isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    normalized: dict[str, Any] = {}
+    for key, value in document.items():
+        if key in ("file_upload", "history") and isinstance(value, dict):
+            normalized[key] = {k: whole(f"{key}.{k}", v) for k, v in value.items()}
+        else:
+            normalized[key] = whole(key, value)
+    return normalized
+
+
 def validate_overrides(document: Any) -> PartialPolicy:
     """Check a partial policy (admin defaults or a user's overrides); per-field messages."""
     if not isinstance(document, dict):
         raise InvalidRequest("The policy must be a JSON object.")
+    document = _whole_numbers(document)
     errors: dict[str, str] = {}
     for key, value in document.items():
         if key == "state_variables":
