@@ -7,18 +7,15 @@ is named in ACCEPTED with the reason it stays.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
-import requests
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
-from emulator.demo import demo_threads
+from testing.emulator import Emulator
+from testing.servers import LiveServer
 from tests.history.browser_support import DESKTOP, PHONE, install_fake_chatkit, sign_in
 from tests.history.conftest import user_id_of
-from tests.support.emulator import Emulator
-from tests.support.servers import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -48,12 +45,7 @@ def _violations(page: Page, label: str) -> list[str]:
 @pytest.fixture
 def demo_thread_ids(emulator: Emulator) -> list[str]:
     """Grace's demo conversations, which together hold every item type."""
-    threads = demo_threads(user_id_of("grace"), "Grace Hopper")
-    response = requests.post(
-        f"{emulator.url}/_emulator/seed", json={"threads": threads}, timeout=10
-    )
-    assert response.status_code == 200, response.text
-    seeded: list[dict[str, Any]] = response.json()["threads"]
+    seeded = emulator.seed_demo(user_id_of("grace"), "Grace Hopper")
     return [thread["id"] for thread in seeded]
 
 

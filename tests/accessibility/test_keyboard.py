@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-import requests
 from playwright.sync_api import Page
 
-from emulator.demo import demo_threads
+from testing.emulator import Emulator
 from tests.history.browser_support import DESKTOP, install_fake_chatkit, sign_in
 from tests.history.conftest import user_id_of
-from tests.support.emulator import Emulator
 
 pytestmark = pytest.mark.browser
 
@@ -34,12 +30,7 @@ _FOCUS_VISIBLE = """() => {
 
 @pytest.fixture
 def grace_thread(emulator: Emulator) -> str:
-    threads = demo_threads(user_id_of("grace"), "Grace Hopper")
-    response = requests.post(
-        f"{emulator.url}/_emulator/seed", json={"threads": threads}, timeout=10
-    )
-    assert response.status_code == 200, response.text
-    seeded: list[dict[str, Any]] = response.json()["threads"]
+    seeded = emulator.seed_demo(user_id_of("grace"), "Grace Hopper")
     thread_id: str = seeded[-1]["id"]
     return thread_id
 

@@ -20,7 +20,7 @@ from schemathesis import Case
 from schemathesis.checks import positive_data_acceptance
 
 from blueprints.docs import openapi_document
-from tests.support.servers import LiveServer, serve_in_thread
+from testing.servers import LiveServer, serve_in_thread
 
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 EXAMPLES_PER_OPERATION = 25

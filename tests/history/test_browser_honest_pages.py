@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from testing.emulator import UPSTREAM_KEY
 from tests.history.browser_support import PHONE, install_fake_chatkit, sign_in
 from tests.history.conftest import SeedThreads
-from tests.support.emulator import UPSTREAM_KEY
 
 pytestmark = pytest.mark.browser
 
