@@ -38,6 +38,7 @@ from chatkit_bff.auth.oidc import (
 )
 from chatkit_bff.auth.provider_logout import ReplayedLogoutToken
 from chatkit_bff.auth.redirects import safe_next
+from chatkit_bff.auth.userinfo import UserInfoRejected, UserInfoUnavailable
 from chatkit_bff.identity import identity_from_claims
 from chatkit_bff.threads.demo_seed import seed_demo_conversations
 from extensions import csrf, limiter
@@ -57,6 +58,8 @@ _SIGN_IN_ERRORS = (
     MissingIdToken,
     ProviderMisconfigured,
     requests.RequestException,
+    UserInfoRejected,
+    UserInfoUnavailable,
 )
 
 
@@ -122,15 +125,17 @@ def callback() -> ResponseReturnValue:
         token = party.client.authorize_access_token(
             claims_options=party.id_token_claims_options(), leeway=LEEWAY_SECONDS
         )
-        claims = token.get("userinfo")
-        if not token.get("id_token") or not claims:
-            raise MissingIdToken
+        claims = party.claims_of(token)
     except _SIGN_IN_ERRORS as error:
         log_failure(error)
         return _failure_page(describe_failure(error))
     settings = services().settings
     identity = identity_from_claims(
-        dict(claims), admin_groups=settings.admin_groups, admin_emails=settings.admin_emails
+        claims,
+        admin_groups=settings.admin_groups,
+        admin_emails=settings.admin_emails,
+        admin_claim=settings.admin_claim,
+        variable_claims=settings.state_variable_claims.keys(),
     )
     sign_in(identity, id_token=str(token["id_token"]))
     log.info("signed in %s%s", identity.user_id, " (admin)" if identity.is_admin else "")

@@ -8,6 +8,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .claim_paths import claim_scalar, claim_strings
+
 
 def upstream_user_id(issuer: str, subject: str) -> str:
     """Stable, opaque id for ChatKit's `user`: never an email or a name, 44 characters."""
@@ -67,17 +69,29 @@ def identity_from_claims(
     *,
     admin_groups: Collection[str],
     admin_emails: Collection[str],
+    admin_claim: str = "groups",
+    variable_claims: Collection[str] = (),
 ) -> Identity:
-    """Build the identity from verified ID-token claims; the admin flag is recomputed each time."""
+    """Build the identity from verified claims; the admin flag is recomputed each time.
+
+    `admin_claim` and `variable_claims` are claim paths (see `claim_paths`); the values
+    of the latter are kept under their path, for the workflow's state variables.
+    """
     issuer, subject = str(claims["iss"]), str(claims["sub"])
     email = claims.get("email")
     email_verified = claims.get("email_verified") is True
-    raw_groups = claims.get("groups") or []
-    groups = tuple(str(g) for g in raw_groups) if isinstance(raw_groups, list) else ()
+    groups = claim_strings(claims, admin_claim)
     is_admin = bool(set(groups) & set(admin_groups)) or (
         email_verified and isinstance(email, str) and email.lower() in admin_emails
     )
     name = claims.get("name") or claims.get("preferred_username") or email or "Signed-in user"
+    kept: dict[str, Any] = {
+        k: v for k, v in claims.items() if isinstance(v, str | int | float | bool)
+    }
+    for path in variable_claims:
+        value = claim_scalar(claims, path)
+        if value is not None:
+            kept[path] = value
     return Identity(
         user_id=upstream_user_id(issuer, subject),
         issuer=issuer,
@@ -88,5 +102,5 @@ def identity_from_claims(
         groups=groups,
         is_admin=is_admin,
         sid=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
-        claims={k: v for k, v in claims.items() if isinstance(v, str | int | float | bool)},
+        claims=kept,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
@@ -99,6 +100,11 @@ def create_provider(config: ProviderConfig) -> Flask:
 
     @app.route("/userinfo", methods=["GET", "POST"])
     def userinfo() -> Any:
+        if state.userinfo_delay:
+            time.sleep(state.userinfo_delay)
+        if state.userinfo_failure_status is not None:
+            body = {"error": "temporarily_unavailable"}
+            return jsonify(body), state.userinfo_failure_status
         return server.create_endpoint_response("userinfo")
 
     @app.route("/end_session", methods=["GET", "POST"])

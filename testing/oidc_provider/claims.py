@@ -24,7 +24,7 @@ DEFAULT: Final = Sentinel.DEFAULT
 Removed = Literal[Sentinel.REMOVE]
 Defaulted = Literal[Sentinel.DEFAULT]
 
-SUPPORTED_SCOPES: Final = ("openid", "profile", "email")
+SUPPORTED_SCOPES: Final = ("openid", "profile", "email", "groups")
 SUPPORTED_CLAIMS: Final = (
     "iss",
     "aud",
@@ -43,9 +43,12 @@ SUPPORTED_CLAIMS: Final = (
 
 
 def user_claims(user: ProviderUser, scope: str) -> dict[str, Any]:
-    """Claims about ``user`` that ``scope`` grants; ``groups`` comes with every scope."""
+    """Claims about ``user`` that ``scope`` grants (Core §5.4; ``groups`` is a custom scope)."""
     scopes = scope_to_list(scope) or []
-    claims: dict[str, Any] = {"sub": user.sub, "groups": list(user.groups)}
+    claims: dict[str, Any] = {"sub": user.sub}
+    if "groups" in scopes:
+        claims["groups"] = list(user.groups)
+        claims.update(user.extra_claims)
     if "profile" in scopes:
         claims["name"] = user.name
     if "email" in scopes:

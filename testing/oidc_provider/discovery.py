@@ -23,6 +23,7 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "subject_types_supported": ["public"],
         "code_challenge_methods_supported": ["S256"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
+        "userinfo_signing_alg_values_supported": [ALGORITHM],
         "token_endpoint_auth_methods_supported": list(TOKEN_ENDPOINT_AUTH_METHODS),
         "scopes_supported": list(SUPPORTED_SCOPES),
         "claims_supported": list(SUPPORTED_CLAIMS),

@@ -9,9 +9,10 @@ from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Request
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from authlib.oidc.core import UserInfo, UserInfoEndpoint
 from authlib.oidc.rpinitiated import EndSessionEndpoint, EndSessionRequest
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, RSAKey
 
-from .claims import user_claims
+from .claims import apply_overrides, user_claims
+from .keys import ALGORITHM
 from .records import IssuedToken, SignIn
 
 if TYPE_CHECKING:
@@ -35,10 +36,18 @@ class ProviderUserInfoEndpoint(UserInfoEndpoint):  # type: ignore[misc]
         self.state = state
 
     def generate_user_info(self, user: SignIn, scope: str) -> UserInfo:
-        return UserInfo(user_claims(user.user, scope))
+        claims = user_claims(user.user, scope)
+        return UserInfo(apply_overrides(claims, self.state.take_userinfo_overrides()))
 
     def get_issuer(self) -> str:
         return self.state.issuer
+
+    def resolve_private_key(self) -> RSAKey:
+        keys = self.state.keys
+        return keys.foreign if self.state.sign_userinfo_with_foreign_key else keys.signing
+
+    def get_supported_algorithms(self) -> list[str]:
+        return [ALGORITHM]
 
 
 class ProviderEndSessionEndpoint(EndSessionEndpoint):  # type: ignore[misc]

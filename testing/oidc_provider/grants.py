@@ -95,8 +95,10 @@ class ProviderOpenIDCode(OpenIDCode):  # type: ignore[misc]
             "exp": now + self.state.config.id_token_ttl,
             "auth_time": sign_in.auth_time,
             "sid": sign_in.sid,
-            **user_claims(sign_in.user, code.scope),
+            "sub": sign_in.user.sub,
         }
+        if self.state.config.claims_in_id_token:
+            claims.update(user_claims(sign_in.user, code.scope))
         if code.nonce:
             claims["nonce"] = code.nonce
         at_hash = create_half_hash(token["access_token"], ALGORITHM)

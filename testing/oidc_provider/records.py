@@ -26,7 +26,12 @@ class RegisteredClient:
 
     @property
     def client_metadata(self) -> dict[str, Any]:
-        return {"post_logout_redirect_uris": list(self.registration.post_logout_redirect_uris)}
+        metadata: dict[str, Any] = {
+            "post_logout_redirect_uris": list(self.registration.post_logout_redirect_uris)
+        }
+        if alg := self.registration.userinfo_signed_response_alg:
+            metadata["userinfo_signed_response_alg"] = alg
+        return metadata
 
     def get_client_id(self) -> str:
         return self.registration.client_id

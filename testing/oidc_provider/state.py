@@ -25,6 +25,14 @@ class ProviderState:
     keys: SigningKeys = field(default_factory=SigningKeys)
     #: Laid over the claims of the next ID token only (``REMOVE`` drops a claim).
     id_token_overrides: dict[str, Any] = field(default_factory=dict)
+    #: Laid over the claims of the next UserInfo answer only (``REMOVE`` drops a claim).
+    userinfo_overrides: dict[str, Any] = field(default_factory=dict)
+    #: While set, the UserInfo endpoint answers with this HTTP status and no claims.
+    userinfo_failure_status: int | None = None
+    #: Sign UserInfo answers with a key that is not in the JWKS.
+    sign_userinfo_with_foreign_key: bool = False
+    #: Seconds the UserInfo endpoint waits before answering.
+    userinfo_delay: float = 0.0
     #: Sign the next ID token only with a key that is not in the JWKS.
     sign_with_foreign_key_next: bool = False
     #: Also send Back-Channel Logout to the session's clients when the end-session endpoint ends it.
@@ -143,6 +151,11 @@ class ProviderState:
             overrides, self.id_token_overrides = self.id_token_overrides, {}
             foreign, self.sign_with_foreign_key_next = self.sign_with_foreign_key_next, False
         return overrides, foreign
+
+    def take_userinfo_overrides(self) -> dict[str, Any]:
+        with self._lock:
+            overrides, self.userinfo_overrides = self.userinfo_overrides, {}
+        return overrides
 
     # Back-Channel Logout
 

@@ -44,5 +44,6 @@ def app_config(app_config: dict[str, Any], provider: RunningProvider) -> dict[st
         "OIDC_ISSUER": provider.issuer,
         "OIDC_CLIENT_ID": CLIENT_ID,
         "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_SCOPES": "openid email profile groups",
         "ADMIN_GROUPS": "chat-admins",
     }

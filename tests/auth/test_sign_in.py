@@ -44,7 +44,7 @@ def test_sign_in_sends_the_browser_to_the_provider_with_pkce_state_and_nonce(
     assert len(params["code_challenge"]) == 43
     assert params["state"]
     assert params["nonce"]
-    assert set(params["scope"].split()) == {"openid", "email", "profile"}
+    assert set(params["scope"].split()) == {"openid", "email", "profile", "groups"}
 
 
 def test_the_whole_flow_signs_in_and_lands_where_the_user_was_going(
