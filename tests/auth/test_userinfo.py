@@ -11,6 +11,7 @@ from chatkit_bff.identity import upstream_user_id
 from tests.oidc_provider import ProviderClient, ProviderUser, RunningProvider
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN, me, sign_in, signed_in
+from .providers import BOTH, OpenIDProvider
 
 
 def _nothing_stored_for(redis_client: redis.Redis, user_id: str) -> None:
@@ -29,8 +30,9 @@ def _refused(client: FlaskClient, response: object, *, status: int, says: str) -
     assert me(client).status_code == 401
 
 
+@pytest.mark.parametrize("provider_kind", BOTH)
 def test_name_email_and_groups_come_from_userinfo_when_the_id_token_has_none(
-    client: FlaskClient, provider: RunningProvider, ada: ProviderUser
+    client: FlaskClient, ada: ProviderUser
 ) -> None:
     signed_in(client, ada)
     who = me(client).json
@@ -57,32 +59,34 @@ def test_the_id_token_stays_authoritative_for_who_signed_in(
     assert me(client).status_code == 401
 
 
+@pytest.mark.parametrize("provider_kind", BOTH)
 def test_a_userinfo_answer_for_another_subject_fails_the_sign_in(
     client: FlaskClient,
-    provider: RunningProvider,
+    op: OpenIDProvider,
     grace: ProviderUser,
     redis_client: redis.Redis,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    provider.state.userinfo_overrides = {"sub": "ada-sub"}
+    op.answer_userinfo_for("ada-sub")
     flow = sign_in(client, grace)
     _refused(client, flow.response, status=400, says="could not be verified")
-    _nothing_stored_for(redis_client, upstream_user_id(provider.issuer, grace.sub))
+    _nothing_stored_for(redis_client, upstream_user_id(op.issuer, grace.sub))
     assert "UserInfo sub" in caplog.text
 
 
+@pytest.mark.parametrize("provider_kind", BOTH)
 @pytest.mark.parametrize("status", [401, 500, 503])
 def test_a_userinfo_error_is_a_failure_page_and_stores_nothing(
     client: FlaskClient,
-    provider: RunningProvider,
+    op: OpenIDProvider,
     grace: ProviderUser,
     redis_client: redis.Redis,
     status: int,
 ) -> None:
-    provider.state.userinfo_failure_status = status
+    op.fail_userinfo(status)
     flow = sign_in(client, grace)
     _refused(client, flow.response, status=502, says="Your profile could not be read")
-    _nothing_stored_for(redis_client, upstream_user_id(provider.issuer, grace.sub))
+    _nothing_stored_for(redis_client, upstream_user_id(op.issuer, grace.sub))
 
 
 def test_a_userinfo_timeout_is_a_failure_page(
