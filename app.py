@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from blueprints import (
     STATIC_FOLDER,
     TEMPLATE_FOLDER,
+    account,
     admin,
     admin_api,
     api,
@@ -59,7 +60,7 @@ def create_app(
     register_rendering(app)
     register_error_handlers(app)
     register_security_headers(app)
-    for module in (health, auth, api, chat, admin, admin_api, docs):
+    for module in (health, auth, api, chat, account, admin, admin_api, docs):
         app.register_blueprint(module.bp)
 
     if settings.trusted_proxy_hops:

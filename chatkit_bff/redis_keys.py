@@ -52,6 +52,11 @@ def sign_ins_of_user(user_id: str) -> str:
     return f"{PREFIX}sessions-of:{user_id}"
 
 
+def sign_in_records(user_id: str) -> str:
+    """Hash of a user's sign-ins shown on "my sessions": opaque handle -> device, times."""
+    return f"{PREFIX}sign-in-records:{user_id}"
+
+
 def sign_ins_of_provider_session(issuer_sid: str) -> str:
     """Set of server-side session ids tied to one provider session (`sid` claim)."""
     return f"{PREFIX}sessions-of-sid:{issuer_sid}"

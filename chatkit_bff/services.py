@@ -79,7 +79,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         claim_map=settings.state_variable_claims,
         clock=clock,
     )
-    sign_ins = SignInRegistry(client)
+    sign_ins = SignInRegistry(client, idle_seconds=settings.session_idle_seconds)
     directory = UserDirectory(client)
     audit = AuditLog(client, max_entries=settings.audit_max_entries)
     return Services(

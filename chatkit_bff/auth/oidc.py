@@ -192,6 +192,14 @@ class SignInFailure:
     message: str
 
 
+REAUTHENTICATION_FAILED = SignInFailure(
+    403,
+    "reauthentication_failed",
+    "You were not asked to sign in again",
+    "To go on, the identity provider must confirm it is you, just now, as the user already "
+    "signed in here. Nothing was changed. Try again.",
+)
+
 _PROVIDER_ERRORS = {
     "access_denied": SignInFailure(
         403,

@@ -6,7 +6,7 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from chatkit_bff import oidc
+from chatkit_bff.auth import oidc
 from chatkit_bff.identity import upstream_user_id
 from tests.oidc_provider import ProviderClient, ProviderUser, RunningProvider
 
