@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from chatkit_bff.auth.devices import device_label
@@ -16,26 +15,21 @@ from chatkit_bff.errors import NotFound
 class SignInView:
     id: str
     device: str
-    signed_in_at: datetime
-    last_seen_at: datetime
+    #: Unix seconds, like every timestamp of the API.
+    signed_in_at: int
+    last_seen_at: int
     current: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "device": self.device,
-            "signed_in_at": int(self.signed_in_at.timestamp()),
-            "last_seen_at": int(self.last_seen_at.timestamp()),
-            "current": self.current,
-        }
+        return asdict(self)
 
 
 def _view(record: SignInRecord, current: str | None) -> SignInView:
     return SignInView(
         id=record.handle,
         device=device_label(record.user_agent),
-        signed_in_at=datetime.fromtimestamp(record.signed_in_at, UTC),
-        last_seen_at=datetime.fromtimestamp(record.last_seen_at, UTC),
+        signed_in_at=int(record.signed_in_at),
+        last_seen_at=max(int(record.last_seen_at), int(record.signed_in_at)),
         current=record.handle == current,
     )
 

@@ -9,6 +9,7 @@ configuration (claims from UserInfo), run by node. Each test client is paired wi
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
@@ -72,6 +73,9 @@ class OpenIDProvider(Protocol):
 
     def fail_userinfo(self, status: int) -> None: ...
 
+    def age_next_authentication(self) -> None:
+        """The next ID token says the user authenticated long ago (a reused provider session)."""
+
     def answer_userinfo_for(self, sub: str) -> None:
         """The next UserInfo answers name another subject."""
 
@@ -126,6 +130,9 @@ class FakeProvider:
 
     def answer_userinfo_for(self, sub: str) -> None:
         self.running.state.userinfo_overrides = {"sub": sub}
+
+    def age_next_authentication(self) -> None:
+        self.running.state.id_token_overrides = {"auth_time": int(time.time()) - 3600}
 
 
 class Panva:
@@ -186,3 +193,8 @@ class Panva:
 
     def answer_userinfo_for(self, sub: str) -> None:
         self.server.set_faults(userinfo_sub=sub)
+
+    def age_next_authentication(self) -> None:
+        # Configured by default, this provider puts no auth_time in the ID token of a plain
+        # sign-in: when the user authenticated is unknown, which is never recent.
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -340,3 +341,29 @@ def test_an_api_client_gets_json_for_a_failed_callback(client: FlaskClient) -> N
     )
     assert response.status_code == 400
     assert response.json["error"]["code"] == "sign_in_expired"
+
+
+def test_an_office_behind_one_address_can_sign_in_and_a_flood_stays_bounded(
+    app: Flask, redis_client: redis.Redis, grace: ProviderUser
+) -> None:
+    # A hundred people behind one NAT start signing in within a minute: none is turned away.
+    browsers = [app.test_client() for _ in range(100)]
+    assert {b.get("/login").status_code for b in browsers} == {302}
+    # Each started sign-in keeps a little state, and not for long.
+    pending = list(redis_client.scan_iter(match=redis_keys.SIGN_IN_PREFIX + "*"))
+    assert len(pending) == len(browsers)
+    assert all(0 < redis_client.ttl(key) <= 600 for key in pending)
+
+    # One browser starting sign-in over and over keeps only its newest few flows.
+    client = app.test_client()
+    for _ in range(30):
+        authorize_url = start_sign_in(client)
+    stored = redis_client.get(redis_keys.SIGN_IN_PREFIX + str(session_cookie(client)))
+    assert stored is not None
+    flows = [key for key in json.loads(stored) if key.startswith("_state_")]
+    assert len(flows) == 5
+    # ... and the newest still completes.
+    deliver(client, answer_at_provider(authorize_url, grace, browser_at_provider(client)))
+    assert me(client).status_code == 200
+    signed_in_key = redis_keys.SIGN_IN_PREFIX + str(session_cookie(client))
+    assert redis_client.ttl(signed_in_key) > 600  # a sign-in lives for the idle timeout
