@@ -88,14 +88,14 @@ def my_sessions() -> ResponseReturnValue:
     return jsonify({"object": "list", "data": [view.to_json() for view in views]})
 
 
-@bp.delete("/me/sessions/<handle>")
-def end_my_session(handle: str) -> ResponseReturnValue:
+@bp.delete("/me/sessions/<sign_in_id>")
+def end_my_session(sign_in_id: str) -> ResponseReturnValue:
     svc = services()
-    if handle == current_handle():
+    if sign_in_id == current_handle():
         sign_out()
     else:
-        end_my_sign_in(svc.sign_ins, svc.broker, require_identity().user_id, handle)
-    return jsonify({"id": handle, "object": "sign_in.deleted", "deleted": True})
+        end_my_sign_in(svc.sign_ins, svc.broker, require_identity().user_id, sign_in_id)
+    return jsonify({"id": sign_in_id, "object": "sign_in.deleted", "deleted": True})
 
 
 @bp.post("/me/conversations/delete-all")
