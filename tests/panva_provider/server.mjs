@@ -105,9 +105,13 @@ server.listen(0, '127.0.0.1', () => {
     },
     // The outgoing-request guard refuses special-use addresses; the app under test lives on
     // loopback, so back-channel logout to loopback is let through (and nothing else changes).
+    // A loaded test machine gets more than the default 2.5 s to answer.
     fetch(url, options) {
       const sent = { ...options };
-      if (isLoopback(url)) delete sent.dispatcher;
+      if (isLoopback(url)) {
+        delete sent.dispatcher;
+        sent.signal = AbortSignal.timeout(15000);
+      }
       return globalThis.fetch(url, sent);
     },
   });
