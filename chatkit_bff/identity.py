@@ -8,7 +8,41 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .claim_paths import claim_scalar, claim_strings
+# Claim paths: find a claim by the name providers give it. Keycloak nests roles
+# (`realm_access.roles`), Auth0 insists on URL-named custom claims (`https://example.com/roles`,
+# dots and all), Okta and Entra ID use flat `groups`/`roles`.
+
+
+def claim_at(claims: Mapping[str, Any], path: str) -> Any:
+    """The value at `path`: the claim named exactly so, else the dotted path into objects."""
+    if path in claims:
+        return claims[path]
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def claim_strings(claims: Mapping[str, Any], path: str) -> tuple[str, ...]:
+    """The value at `path` as a list of strings: a JSON list, or a space-separated string."""
+    value = claim_at(claims, path)
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value if isinstance(v, str | int) and not isinstance(v, bool))
+    return ()
+
+
+def claim_scalar(claims: Mapping[str, Any], path: str) -> str | int | float | bool | None:
+    """The value at `path` as one workflow state value; a list of strings is joined by spaces."""
+    value = claim_at(claims, path)
+    if isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return " ".join(value)
+    return None
 
 
 def upstream_user_id(issuer: str, subject: str) -> str:
@@ -74,7 +108,7 @@ def identity_from_claims(
 ) -> Identity:
     """Build the identity from verified claims; the admin flag is recomputed each time.
 
-    `admin_claim` and `variable_claims` are claim paths (see `claim_paths`); the values
+    `admin_claim` and `variable_claims` are claim paths (see `claim_at`); the values
     of the latter are kept under their path, for the workflow's state variables.
     """
     issuer, subject = str(claims["iss"]), str(claims["sub"])

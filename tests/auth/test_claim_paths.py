@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chatkit_bff.claim_paths import claim_scalar, claim_strings
+from chatkit_bff.identity import claim_scalar, claim_strings
 
 CLAIMS: dict[str, Any] = {
     "groups": ["chat-admins", "staff"],
