@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider, running_provider
-from tests.panva_provider import PanvaProvider, running_panva
+from testing.panva_provider import PanvaProvider, running_panva
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN
 from .providers import FakeProvider, OpenIDProvider, Panva, register, unregister

@@ -1,6 +1,6 @@
 """The two OpenID providers the sign-in tests run against, behind one small interface.
 
-``fake``: our own provider (``tests.oidc_provider``), steerable to misbehave in every way a
+``fake``: our own provider (``testing.oidc_provider``), steerable to misbehave in every way a
 relying party must refuse. ``panva``: panva's certified ``oidc-provider`` in its default
 configuration (claims from UserInfo), run by node. Each test client is paired with a
 ``requests.Session`` standing for the same browser at the provider (its cookies there).
@@ -18,8 +18,8 @@ from weakref import WeakKeyDictionary
 import requests
 from flask.testing import FlaskClient
 
-from tests.oidc_provider import ProviderClient, ProviderUser, RunningProvider
-from tests.panva_provider import PanvaProvider
+from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider
+from testing.panva_provider import PanvaProvider
 
 from .oidc_constants import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN
 

@@ -8,8 +8,8 @@ import pytest
 import redis
 
 from app import create_app
-from tests.oidc_provider import ProviderUser
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
+from testing.oidc_provider import ProviderUser
 
 from .oidc_flows import me, mint_secret, signed_in
 from .providers import BOTH

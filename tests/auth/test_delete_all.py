@@ -10,8 +10,8 @@ import requests
 from flask.testing import FlaskClient
 
 from chatkit_bff.identity import upstream_user_id
-from tests.oidc_provider import ProviderUser, RunningProvider
-from tests.support.emulator import UPSTREAM_KEY, Emulator
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.oidc_provider import ProviderUser, RunningProvider
 
 from .oidc_flows import (
     answer_at_provider,

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from chatkit_bff import redis_keys
 from chatkit_bff.identity import upstream_user_id
-from tests.oidc_provider import ProviderUser
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
+from testing.oidc_provider import ProviderUser
 
 from .oidc_flows import me, mint_secret, page_csrf_token, session_cookie, signed_in
 from .providers import BOTH, OpenIDProvider

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from chatkit_bff.auth import oidc
 from chatkit_bff.identity import upstream_user_id
-from tests.oidc_provider import ProviderClient, ProviderUser, RunningProvider
+from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN, me, sign_in, signed_in
 from .providers import BOTH, OpenIDProvider

@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from tests.oidc_provider import ProviderUser
+from testing.oidc_provider import ProviderUser
 
 HERE = Path(__file__).resolve().parent
 START_TIMEOUT_SECONDS = 60
