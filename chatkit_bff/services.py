@@ -17,6 +17,7 @@ from chatkit_bff.chat_sessions.ledger import MintLedger
 from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
 from chatkit_bff.policy.store import PolicyStore
+from chatkit_bff.retention.job import RetentionJob
 from chatkit_bff.settings import Settings
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
 
@@ -34,6 +35,7 @@ class Services:
     directory: UserDirectory
     audit: AuditLog
     admin: AdminOps
+    retention: RetentionJob
     #: The time (epoch seconds) for everything that compares it with a stored moment.
     clock: Callable[[], float] = time.time
 
@@ -101,6 +103,14 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             sign_ins=sign_ins,
             secrets=secrets,
             ledger=ledger,
+        ),
+        retention=RetentionJob(
+            chatkit=chatkit,
+            redis_client=client,
+            policies=policies,
+            directory=directory,
+            audit=audit,
+            clock=clock,
         ),
         clock=clock,
     )

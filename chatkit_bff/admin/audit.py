@@ -21,6 +21,9 @@ AuditAction = Literal[
     "policy.reset",  # a user's overrides removed
     "defaults.update",  # the global defaults replaced
     "sessions.revoke",  # a user's browser and chat sessions ended by an admin
+    "retention.delete",  # the retention job deleted a user's old conversations (a count)
+    "retention.run",  # one run of the retention job: totals, finished or not
+    "user.erase",  # an admin erased a user: the only entry about them that is kept
 ]
 
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
