@@ -19,6 +19,7 @@ RETENTION_CURSOR = PREFIX + "retention:cursor"
 RETENTION_LOCK = PREFIX + "retention:lock"
 THREAD_OWNER_PATTERN = PREFIX + "thread-owner:*"
 PROVIDER_SESSION_USER_PATTERN = PREFIX + "provider-sid-user:*"
+POLICY_OVERRIDES_PATTERN = PREFIX + "policy:user:*"
 
 
 def policy_overrides(user_id: str) -> str:

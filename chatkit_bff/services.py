@@ -11,6 +11,7 @@ import redis
 from chatkit_bff.admin.actions import AdminOps
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.admin.directory import UserDirectory
+from chatkit_bff.admin.erasure import Eraser
 from chatkit_bff.auth.sign_ins import SignInRegistry
 from chatkit_bff.chat_sessions.broker import SessionBroker, Workflow
 from chatkit_bff.chat_sessions.ledger import MintLedger
@@ -36,6 +37,7 @@ class Services:
     audit: AuditLog
     admin: AdminOps
     retention: RetentionJob
+    erasure: Eraser
     #: The time (epoch seconds) for everything that compares it with a stored moment.
     clock: Callable[[], float] = time.time
 
@@ -111,6 +113,16 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             directory=directory,
             audit=audit,
             clock=clock,
+        ),
+        erasure=Eraser(
+            redis_client=client,
+            chatkit=chatkit,
+            directory=directory,
+            policies=policies,
+            broker=broker,
+            sign_ins=sign_ins,
+            ledger=ledger,
+            audit=audit,
         ),
         clock=clock,
     )
