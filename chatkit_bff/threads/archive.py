@@ -18,6 +18,7 @@ from typing import Any
 
 from zipstream import ZIP_DEFLATED, ZipStream
 
+from chatkit_bff.errors import NotFound
 from chatkit_bff.threads.export import (
     export_filename,
     thread_title,
@@ -65,12 +66,15 @@ class ThreadArchive:
         stems: set[str] = set()
         try:
             for thread in self._listed():
-                items = self._threads.items_of_listed(thread)
+                try:
+                    items = self._threads.items_of_listed(thread)
+                except NotFound:
+                    continue  # deleted since it was listed: it is simply not in the archive
                 stem = _unique(export_filename(thread, "md").removesuffix(".md"), stems)
                 archive.add(transcript_markdown(thread, items, self._now), f"{stem}.md")
                 archive.add(transcript_json(thread, items, self._now), f"{stem}.json")
                 index.append(_index_entry(thread, len(items), stem))
-                del items
+                del items  # free them while the generator waits for the client
                 yield from archive.all_files()
             archive.add(_index_document(index, self._now), INDEX_NAME)
             yield from archive.finalize()

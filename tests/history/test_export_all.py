@@ -87,6 +87,18 @@ def test_threads_with_the_same_name_get_distinct_files(
     )
 
 
+def test_a_thread_deleted_during_the_export_is_left_out(
+    client: FlaskClient, emulator: Emulator, seed_threads: SeedThreads, grace_id: str
+) -> None:
+    seeded = seed_threads(grace_id, 3)
+    gone = seeded[1]["id"]
+    dev_sign_in(client, "grace")
+    emulator.script_faults({"status": 404, "path_prefix": f"/v1/chatkit/threads/{gone}/items"})
+    archive = _zip(client.get("/account/export").get_data())
+    index = json.loads(archive.read("index.json"))
+    assert [entry["id"] for entry in index["threads"]] == [seeded[2]["id"], seeded[0]["id"]]
+
+
 def test_the_chat_page_links_to_it(
     client: FlaskClient, seed_threads: SeedThreads, grace_id: str
 ) -> None:
