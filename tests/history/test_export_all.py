@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,8 +18,10 @@ from typing import Any
 import pytest
 import requests
 from flask.testing import FlaskClient
+from playwright.sync_api import Browser
 
 from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
+from tests.history.browser_support import install_fake_chatkit, sign_in
 from tests.history.conftest import SeedThreads
 from tests.support.emulator import UPSTREAM_KEY, Emulator
 from tests.support.flows import dev_sign_in
@@ -141,10 +144,26 @@ def _gunicorn(env: dict[str, str]) -> Iterator[str]:
     )
     try:
         wait_for_port(port, timeout=30)
-        yield f"http://127.0.0.1:{port}"
+        base = f"http://127.0.0.1:{port}"
+        _wait_until_serving(base)
+        yield base
     finally:
         proc.terminate()
         proc.wait(timeout=15)
+
+
+def _wait_until_serving(base: str, timeout: float = 60.0) -> None:
+    """The port opens with the master; the worker answers once it has built the app."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{base} did not answer /healthz within {timeout} s")
+        time.sleep(0.1)
 
 
 def _signed_in(base: str, who: str) -> requests.Session:
@@ -186,10 +205,10 @@ def served_app(redis_url: str, emulator: Emulator, redis_client: Any) -> Iterato
 def test_a_failure_midway_breaks_the_download_instead_of_ending_it(
     served_app: str, emulator: Emulator, seed_threads: SeedThreads, grace_id: str
 ) -> None:
-    seeded = seed_threads(grace_id, 40, items=30)
+    seeded = seed_threads(grace_id, 20, items=20)
     http = _signed_in(served_app, "grace")
-    # Newest first: the 30th thread's items fail, long after the first bytes went out.
-    failing = sorted(seeded, key=lambda t: t["created_at"], reverse=True)[29]
+    # Newest first: the 15th thread's items fail, long after the first bytes went out.
+    failing = sorted(seeded, key=lambda t: t["created_at"], reverse=True)[14]
     emulator.script_faults(
         {"status": 500, "count": 1, "path_prefix": f"/v1/chatkit/threads/{failing['id']}/items"}
     )
@@ -212,3 +231,38 @@ def test_a_whole_download_over_http_is_a_whole_zip(
     assert response.status_code == 200
     assert response.headers.get("Transfer-Encoding") == "chunked"
     assert len(_zip(response.content).namelist()) == 11
+
+
+@pytest.mark.browser
+def test_the_browser_reports_a_broken_download_as_failed(
+    browser: Browser,
+    served_app: str,
+    emulator: Emulator,
+    seed_threads: SeedThreads,
+    grace_id: str,
+    tmp_path: Path,
+) -> None:
+    seeded = seed_threads(grace_id, 12, items=10)
+    context = browser.new_context(base_url=served_app, accept_downloads=True)
+    context.set_default_timeout(20_000)
+    try:
+        page = context.new_page()
+        install_fake_chatkit(page)
+        sign_in(page)
+        link = page.get_by_role("link", name="Download all conversations (ZIP)")
+
+        with page.expect_download() as whole:
+            link.click()
+        assert whole.value.failure() is None
+        whole.value.save_as(tmp_path / "whole.zip")
+        assert len(zipfile.ZipFile(tmp_path / "whole.zip").namelist()) == 25
+
+        failing = sorted(seeded, key=lambda t: t["created_at"], reverse=True)[8]
+        emulator.script_faults(
+            {"status": 500, "path_prefix": f"/v1/chatkit/threads/{failing['id']}/items"}
+        )
+        with page.expect_download() as broken:
+            link.click()
+        assert broken.value.failure() is not None
+    finally:
+        context.close()
