@@ -168,13 +168,13 @@ def _wait_until_serving(base: str, timeout: float = 60.0) -> None:
 
 def _signed_in(base: str, who: str) -> requests.Session:
     http = requests.Session()
-    page = http.get(f"{base}/login", timeout=10).text
+    page = http.get(f"{base}/login", timeout=30).text
     token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page)
     assert token
     done = http.post(
         f"{base}/login/dev",
         data={"user": who, "next": "/", "csrf_token": token.group(1)},
-        timeout=10,
+        timeout=30,
         allow_redirects=False,
     )
     assert done.status_code == 302
