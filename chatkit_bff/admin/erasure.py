@@ -117,26 +117,11 @@ class Eraser:
             self._redis.delete(redis_keys.sign_ins_of_provider_session(sid))
 
     def _keys_holding(self, pattern: str, value: str) -> Iterator[str]:
-        batch: list[str] = []
+        # One GET per key: these keys belong to many users, so no command may group them.
+        wanted = value.encode()
         for raw in self._redis.scan_iter(match=pattern, count=_SCAN_COUNT):
-            batch.append(raw.decode() if isinstance(raw, bytes) else raw)
-            if len(batch) >= _SCAN_COUNT:
-                yield from self._matching(batch, value)
-                batch = []
-        yield from self._matching(batch, value)
-
-    def _matching(self, names: list[str], value: str) -> list[str]:
-        if not names:
-            return []
-        values = self._get_each(names)
-        return [name for name, got in zip(names, values, strict=True) if got == value.encode()]
-
-    def _get_each(self, names: list[str]) -> list[object]:
-        # One GET per key (pipelined), never a multi-key command across users' keys.
-        with self._redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.get(name)
-            return list(pipe.execute())
+            if self._redis.get(raw) == wanted:
+                yield raw.decode() if isinstance(raw, bytes) else raw
 
     def _delete_keys_naming(self, user_id: str) -> None:
         """Any key left whose name holds the user id (rate-limit counters, per-user features)."""
