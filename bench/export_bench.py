@@ -31,13 +31,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import requests
-from _harness import emulator
+from _harness import _wait_for_workers, emulator
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 
 from chatkit_bff.auth.dev_users import demo_user
-from tests.history.item_factory import mixed_items
-from tests.support.servers import free_port, redis_server, wait_for_port
+from testing.items import mixed_items
+from testing.servers import free_port, redis_server, wait_for_port
 
 API_KEY = "sk-bench-7f3a9c1e5b2d4f6a8c0e1b3d5f7a9c2e"
 SECRET_KEY = "bench-secret-key-5c1e9a7b3d2f4e6a8c0b1d3f5e7a9c1b"
@@ -75,6 +75,7 @@ def gunicorn(cmd: list[str], env: dict[str, str], port: int) -> Iterator[tuple[s
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=root)
     try:
         wait_for_port(port, timeout=30)
+        _wait_for_workers(f"http://127.0.0.1:{port}")
         yield f"http://127.0.0.1:{port}", proc.pid
     finally:
         proc.terminate()

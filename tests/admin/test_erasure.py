@@ -12,8 +12,8 @@ from flask import Flask
 from chatkit_bff import redis_keys
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.identity import Actor
+from testing.emulator import UPSTREAM_KEY, Emulator
 from tests.admin.conftest import signed_in, user_id
-from tests.support.emulator import UPSTREAM_KEY, Emulator
 from tests.support.flows import ApiCaller
 
 GRACE_TRACES = ("Grace Hopper", "grace@example.com")

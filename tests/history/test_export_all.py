@@ -20,12 +20,12 @@ import requests
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser
 
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.servers import free_port, wait_for_port
 from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
 from tests.history.browser_support import install_fake_chatkit, sign_in
 from tests.history.conftest import SeedThreads
-from tests.support.emulator import UPSTREAM_KEY, Emulator
 from tests.support.flows import dev_sign_in
-from tests.support.servers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

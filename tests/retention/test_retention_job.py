@@ -14,7 +14,7 @@ from chatkit_bff import redis_keys as keys
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.retention.job import RetentionJob, RetentionOptions
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
-from tests.support.emulator import UPSTREAM_KEY, Emulator
+from testing.emulator import UPSTREAM_KEY, Emulator
 
 DAY = 86_400
 STRANGER = "u_someone-who-never-signed-in-here"
