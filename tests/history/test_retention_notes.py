@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from chatkit_bff.retention.schedule import deletion_note
 from tests.history.conftest import SeedThreads, user_id_of
 from tests.support.flows import dev_sign_in
+from tests.support.policies import override_policy
 
 DAY = 86_400
 NOW = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)
@@ -41,8 +42,6 @@ def test_list_and_transcript_show_the_deletion_date(
     dev_sign_in(client, "grace")
 
     assert "Deleted after" not in client.get("/").get_data(as_text=True)
-    app.extensions["chatkit_bff"].policies.set_overrides(
-        grace, {"retention_days": 30}, actor="test"
-    )
+    override_policy(app.extensions["chatkit_bff"].policies, grace, {"retention_days": 30})
     assert expected in client.get("/").get_data(as_text=True)
     assert expected in client.get(f"/threads/{thread['id']}").get_data(as_text=True)

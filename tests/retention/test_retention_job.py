@@ -12,9 +12,11 @@ from flask import Flask
 
 from chatkit_bff import redis_keys as keys
 from chatkit_bff.auth.dev_users import demo_user
+from chatkit_bff.policy.model import validate_overrides
 from chatkit_bff.retention.job import RetentionJob, RetentionOptions
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
 from testing.emulator import UPSTREAM_KEY, Emulator
+from tests.support.policies import TEST_ACTOR, override_policy
 
 DAY = 86_400
 STRANGER = "u_someone-who-never-signed-in-here"
@@ -48,9 +50,9 @@ def seeded(app: Flask, emulator: Emulator) -> dict[str, set[str]]:
     for key in ("ada", "grace", "alan"):
         svc.directory.record_sign_in(_identity(key))
     grace, alan, ada = (_identity(k).user_id for k in ("grace", "alan", "ada"))
-    svc.policies.set_defaults({"retention_days": 90}, actor="test")
-    svc.policies.set_overrides(grace, {"retention_days": 30}, actor="test")
-    svc.policies.set_overrides(ada, {"retention_days": None}, actor="test")
+    svc.policies.replace_defaults(validate_overrides({"retention_days": 90}), actor=TEST_ACTOR)
+    override_policy(svc.policies, grace, {"retention_days": 30})
+    override_policy(svc.policies, ada, {"retention_days": None})
     now = time.time()
     ages = {
         grace: (2, 29, 31, 200),
