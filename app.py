@@ -22,6 +22,7 @@ from blueprints import (
     chat,
     docs,
     health,
+    retention_cli,
 )
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
@@ -60,7 +61,7 @@ def create_app(
     register_rendering(app)
     register_error_handlers(app)
     register_security_headers(app)
-    for module in (health, auth, api, chat, account, admin, admin_api, docs):
+    for module in (health, auth, api, chat, account, admin, admin_api, docs, retention_cli):
         app.register_blueprint(module.bp)
 
     if settings.trusted_proxy_hops:

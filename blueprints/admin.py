@@ -32,6 +32,9 @@ ACTION_LABELS = {
     "policy.reset": "Reset to defaults",
     "defaults.update": "Changed defaults",
     "sessions.revoke": "Revoked sessions",
+    "retention.delete": "Deleted old conversations",
+    "retention.run": "Retention run",
+    "user.erase": "Erased user",
 }
 
 
@@ -179,6 +182,26 @@ def revoke(user_id: str) -> ResponseReturnValue:
         f"{revoked.chat_sessions_cancelled} chat session(s) cancelled."
     )
     return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.get("/users/<user_id>/erase")
+def confirm_erase(user_id: str) -> ResponseReturnValue:
+    return render_template("admin/erase.html", user=services().admin.user(user_id))
+
+
+@bp.post("/users/<user_id>/erase")
+def erase(user_id: str) -> ResponseReturnValue:
+    name = services().admin.user(user_id).name
+    erased = services().erasure.erase(current_actor(), user_id)
+    if user_id == require_identity().user_id:
+        session.clear()  # the admin erased themself: nothing of the sign-in may be written back
+        return redirect("/login")
+    flash(
+        f"{name} was erased: {erased.threads_deleted} conversation(s) deleted, "
+        f"{erased.sign_ins_ended} sign-in(s) ended, "
+        f"{erased.chat_sessions_cancelled} chat session(s) cancelled."
+    )
+    return redirect(url_for("admin.users"))
 
 
 def _render_defaults(

@@ -82,6 +82,11 @@ def revoke(user_id: str) -> ResponseReturnValue:
     return jsonify(services().admin.revoke(current_actor(), user_id).to_json())
 
 
+@bp.post("/users/<user_id>/erase")
+def erase(user_id: str) -> ResponseReturnValue:
+    return jsonify(services().erasure.erase(current_actor(), user_id).to_json())
+
+
 @bp.get("/defaults")
 def defaults() -> ResponseReturnValue:
     return jsonify(defaults_json(services().admin.defaults()))

@@ -21,6 +21,8 @@ from markupsafe import Markup
 
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.rendering.cache import RenderedItems
+from chatkit_bff.retention.schedule import DeletionNote, deletion_note
+from chatkit_bff.threads.archive import ThreadArchive, archive_filename
 from chatkit_bff.threads.export import (
     EXPORT_FORMATS,
     export_filename,
@@ -46,6 +48,12 @@ bp = Blueprint("chat", __name__)
 
 _CURSORS = ("after", "before")
 _RENDERED_ITEMS = "chatkit_bff.rendering.cache"
+
+
+@bp.app_template_global()
+def deletion_note_for(created_at: float, retention_days: int | None) -> DeletionNote | None:
+    """When the retention policy deletes a thread, as the list and the transcript say it."""
+    return deletion_note(created_at, retention_days, datetime.now(UTC))
 
 
 @bp.app_template_global()
@@ -131,6 +139,7 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         links=page_links(page, query),
         limit=limit,
         chatkit=chatkit_page_data(current_policy(), thread_id, uses_emulator=_uses_emulator()),
+        retention_days=current_policy().retention_days,
     )
     return html
 
@@ -170,4 +179,17 @@ def export(thread_id: str) -> ResponseReturnValue:
     response.headers["Content-Type"] = EXPORT_FORMATS[fmt]
     filename = export_filename(thread, fmt)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/account/export")
+@login_required
+def export_everything() -> ResponseReturnValue:
+    """Every thread of the user in one ZIP, streamed while it is built."""
+    now = datetime.now(UTC)
+    archive = ThreadArchive(current_user_threads(), now)
+    response = Response(archive.chunks(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{archive_filename(now)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # let a proxy pass chunks on as they come
     return response

@@ -14,6 +14,12 @@ MINT_LOG = PREFIX + "mints"
 USERS_WITH_OVERRIDES = PREFIX + "policy:overridden-users"
 CACHED_SECRET_PATTERN = PREFIX + "secret:*"
 USER_SECRETS_PATTERN = PREFIX + "secrets-of:*"
+# The retention job's checkpoint (the last thread it kept) and its one-run-at-a-time lock.
+RETENTION_CURSOR = PREFIX + "retention:cursor"
+RETENTION_LOCK = PREFIX + "retention:lock"
+THREAD_OWNER_PATTERN = PREFIX + "thread-owner:*"
+PROVIDER_SESSION_USER_PATTERN = PREFIX + "provider-sid-user:*"
+POLICY_OVERRIDES_PATTERN = PREFIX + "policy:user:*"
 
 
 def policy_overrides(user_id: str) -> str:

@@ -11,12 +11,14 @@ import redis
 from chatkit_bff.admin.actions import AdminOps
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.admin.directory import UserDirectory
+from chatkit_bff.admin.erasure import Eraser
 from chatkit_bff.auth.sign_ins import SignInRegistry
 from chatkit_bff.chat_sessions.broker import SessionBroker, Workflow
 from chatkit_bff.chat_sessions.ledger import MintLedger
 from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
 from chatkit_bff.policy.store import PolicyStore
+from chatkit_bff.retention.job import RetentionJob
 from chatkit_bff.settings import Settings
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
 
@@ -34,6 +36,8 @@ class Services:
     directory: UserDirectory
     audit: AuditLog
     admin: AdminOps
+    retention: RetentionJob
+    erasure: Eraser
     #: The time (epoch seconds) for everything that compares it with a stored moment.
     clock: Callable[[], float] = time.time
 
@@ -101,6 +105,24 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             sign_ins=sign_ins,
             secrets=secrets,
             ledger=ledger,
+        ),
+        retention=RetentionJob(
+            chatkit=chatkit,
+            redis_client=client,
+            policies=policies,
+            directory=directory,
+            audit=audit,
+            clock=clock,
+        ),
+        erasure=Eraser(
+            redis_client=client,
+            chatkit=chatkit,
+            directory=directory,
+            policies=policies,
+            broker=broker,
+            sign_ins=sign_ins,
+            ledger=ledger,
+            audit=audit,
         ),
         clock=clock,
     )

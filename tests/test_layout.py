@@ -21,6 +21,7 @@ ALLOWED: dict[str, set[str]] = {
     "chat_sessions": {"policy"},
     "auth": {"chat_sessions", "policy"},
     "admin": {"auth", "chat_sessions", "policy", "threads"},
+    "retention": {"admin", "policy"},
     "services": {"*"},
 }
 BASE_MAY_IMPORT = {

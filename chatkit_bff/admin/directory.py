@@ -131,6 +131,13 @@ class UserDirectory:
             return None
         return _user(self._redis.hgetall(redis_keys.user_record(user_id)))  # type: ignore[arg-type]
 
+    def remove(self, user_id: str) -> None:
+        """Forget a user entirely (erasure): their record and their place in the index."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.delete(redis_keys.user_record(user_id))
+            pipe.zrem(redis_keys.USERS_INDEX, user_id)
+            pipe.execute()
+
     def count(self) -> int:
         return int(self._redis.zcard(redis_keys.USERS_INDEX))
 

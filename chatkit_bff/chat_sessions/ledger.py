@@ -65,6 +65,20 @@ class MintLedger:
         )
         return [_record(member, score) for member, score in rows]
 
+    def forget_user(self, user_id: str) -> int:
+        """Remove every record of the user's mints (erasure); returns how many log entries went."""
+        members = [
+            member
+            for member, _ in self._redis.zscan_iter(redis_keys.MINT_LOG, count=500)
+            if json.loads(member).get("user_id") == user_id
+        ]
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.delete(redis_keys.user_mints(user_id), redis_keys.upstream_sessions(user_id))
+            if members:
+                pipe.zrem(redis_keys.MINT_LOG, *members)
+            pipe.execute()
+        return len(members)
+
     def count_since(self, since: float) -> int:
         return int(self._redis.zcount(redis_keys.MINT_LOG, since, "+inf"))
 

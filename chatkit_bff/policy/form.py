@@ -8,7 +8,12 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from chatkit_bff.errors import InvalidRequest
-from chatkit_bff.policy.model import MAX_STATE_VARIABLES, flatten, validate_overrides
+from chatkit_bff.policy.model import (
+    MAX_RETENTION_DAYS,
+    MAX_STATE_VARIABLES,
+    flatten,
+    validate_overrides,
+)
 
 FieldKind = Literal["int", "toggle", "int_or_unlimited", "json_object"]
 UNLIMITED = "unlimited"
@@ -50,6 +55,12 @@ FIELDS: tuple[FormField, ...] = (
     ),
     FormField(
         "automatic_thread_titling", "Automatic thread titles", "toggle", "Name threads for users"
+    ),
+    FormField(
+        "retention_days",
+        "Keep conversations (days)",
+        "int_or_unlimited",
+        f"1 to {MAX_RETENTION_DAYS}, or “{UNLIMITED}”: older ones are deleted by the retention job",
     ),
     FormField(
         "state_variables",

@@ -25,11 +25,13 @@ BUILT_IN: dict[str, Any] = {
     "automatic_thread_titling": True,
     "state_variables": {},
     "mint_requests_per_minute": 30,
+    "retention_days": None,
 }
 
 MAX_STATE_VARIABLES = 64
 MAX_STATE_KEY_LENGTH = 64
 _INT_CEILING = 2**31 - 1
+MAX_RETENTION_DAYS = 3650
 _NESTED = ("file_upload", "history", "state_variables")
 
 
@@ -50,6 +52,7 @@ _RULES: dict[str, IntRule | type[bool]] = {
     "history.recent_threads": IntRule(1, nullable=True),
     "automatic_thread_titling": bool,
     "mint_requests_per_minute": IntRule(1, 100_000),
+    "retention_days": IntRule(1, MAX_RETENTION_DAYS, nullable=True),
 }
 
 
@@ -77,6 +80,8 @@ class Policy:
     automatic_thread_titling: bool
     state_variables: Mapping[str, StateValue]
     mint_requests_per_minute: int
+    # Conversations older than this many days are deleted by `retention run`; None keeps them.
+    retention_days: int | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -88,6 +93,7 @@ class Policy:
             automatic_thread_titling=data["automatic_thread_titling"],
             state_variables=dict(data["state_variables"]),
             mint_requests_per_minute=data["mint_requests_per_minute"],
+            retention_days=data["retention_days"],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +112,7 @@ class Policy:
             "automatic_thread_titling": self.automatic_thread_titling,
             "state_variables": dict(self.state_variables),
             "mint_requests_per_minute": self.mint_requests_per_minute,
+            "retention_days": self.retention_days,
         }
 
 

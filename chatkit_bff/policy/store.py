@@ -216,6 +216,33 @@ class PolicyStore:
             self._redis, write, redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES
         )
 
+    def anonymize_author(self, user_id: str, *, replacement: Actor) -> int:
+        """Credit layers last changed by `user_id` (an erased admin) to `replacement` instead."""
+        layer_keys = [redis_keys.POLICY_DEFAULTS]
+        layer_keys += [
+            _decode(k)
+            for k in self._redis.scan_iter(match=redis_keys.POLICY_OVERRIDES_PATTERN, count=500)
+        ]
+        changed = 0
+        with self._redis.pipeline() as pipe:
+            for key in layer_keys:
+                while True:
+                    try:
+                        pipe.watch(key)  # type: ignore[no-untyped-call]
+                        layer = StoredLayer.load(pipe.get(key))
+                        if layer.updated_by is None or layer.updated_by.user_id != user_id:
+                            pipe.unwatch()
+                            break
+                        after = StoredLayer(layer.values, replacement, layer.updated_at)
+                        pipe.multi()
+                        pipe.set(key, after.dump())
+                        pipe.execute()
+                        changed += 1
+                        break
+                    except redis.WatchError:
+                        continue
+        return changed
+
     def _state_variable_problem(
         self, defaults: dict[str, Any], every_overrides: list[dict[str, Any]]
     ) -> str | None:

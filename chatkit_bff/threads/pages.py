@@ -24,6 +24,7 @@ class ThreadListing:
     threads: list[ChatKitThread]
     links: PageLinks
     recent_limit: int | None  # the policy shows only this many newest threads
+    retention_days: int | None = None  # threads older than this are deleted
 
 
 def thread_listing(threads: UserThreads, policy: Policy, query: PageQuery) -> ThreadListing | None:
@@ -35,7 +36,7 @@ def thread_listing(threads: UserThreads, policy: Policy, query: PageQuery) -> Th
         page = threads.recent(recent, query, THREADS_PER_PAGE)
     else:
         page = threads.list_threads(query)
-    return ThreadListing(page["data"], page_links(page, query), recent)
+    return ThreadListing(page["data"], page_links(page, query), recent, policy.retention_days)
 
 
 LIVE_CHAT_NEEDS_OPENAI = (

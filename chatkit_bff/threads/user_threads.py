@@ -140,6 +140,12 @@ class UserThreads:
         page = self._walk(thread_id, PageQuery(order="asc"), limit=None)
         return thread, page["data"]
 
+    def items_of_listed(self, thread: ChatKitThread) -> list[ThreadItem]:
+        """All items, oldest first, of a thread this user's list just returned (no re-fetch)."""
+        if thread["user"] != self.user_id:
+            raise thread_not_found()
+        return self._walk(thread["id"], PageQuery(order="asc"), limit=None)["data"]
+
     def delete(self, thread_id: str) -> ThreadDeleted:
         self.check_owner(thread_id)
         with self._thread_call(thread_id):

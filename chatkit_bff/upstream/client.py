@@ -212,6 +212,25 @@ class ChatKitClient:
             raise UpstreamProtocolError("the thread list held threads of another user")
         return page
 
+    def list_every_users_threads(
+        self,
+        *,
+        limit: int | None = None,
+        order: Order | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> ThreadListPage:
+        """One page of the whole project's threads, every user's (no `user` filter).
+
+        Only for jobs that act for the operator (retention); never for a signed-in user.
+        """
+        return self._call(
+            "GET",
+            "/chatkit/threads",
+            lambda body: shapes.list_page(body, shapes.chatkit_thread),
+            query=_page_query(limit, order, after, before),
+        )
+
     def retrieve_thread(self, thread_id: str) -> ChatKitThread:
         path = f"/chatkit/threads/{_segment(thread_id, 'thread_id')}"
         return self._call("GET", path, shapes.chatkit_thread)
