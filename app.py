@@ -20,8 +20,10 @@ from blueprints import (
     auth,
     chat,
     docs,
+    embed,
     health,
 )
+from blueprints._apps import register_chat_apps
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._security_headers import register_security_headers
@@ -51,6 +53,7 @@ def create_app(
 
     install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)
     register_current_user(app)
+    register_chat_apps(app)
     csrf.init_app(app)
     limiter.init_app(app)
     if settings.oidc_issuer:
@@ -59,7 +62,7 @@ def create_app(
     register_rendering(app)
     register_error_handlers(app)
     register_security_headers(app)
-    for module in (health, auth, api, chat, admin, admin_api, docs):
+    for module in (health, auth, api, chat, embed, admin, admin_api, docs):
         app.register_blueprint(module.bp)
 
     if settings.trusted_proxy_hops:

@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.policy.model import Policy
 from chatkit_bff.rendering.cache import RenderedItems
 from chatkit_bff.threads.export import (
     EXPORT_FORMATS,
@@ -39,6 +40,7 @@ from chatkit_bff.threads.paging import page_links
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from chatkit_bff.upstream import UpstreamError
 
+from ._apps import app_route, current_chat_app
 from ._context import current_policy, current_user_threads, login_required
 from ._errors import from_upstream
 
@@ -71,7 +73,19 @@ def _is_stale_cursor(error: InvalidRequest) -> bool:
     return any(name in error.fields for name in _CURSORS)
 
 
-@bp.get("/")
+def _chatkit_data(policy: Policy, initial_thread: str | None) -> dict[str, Any]:
+    """The web component's page data, with this chat app's URLs and start screen."""
+    return chatkit_page_data(
+        policy,
+        initial_thread,
+        session_url=url_for("api.create_chatkit_session"),
+        start_url=url_for("chat.index"),
+        thread_url=url_for("chat.index") + "threads/",
+        start_screen=current_chat_app().start_screen(),
+    )
+
+
+@app_route(bp, "/", methods=["GET"])
 @login_required
 def index() -> ResponseReturnValue:
     policy = current_policy()
@@ -92,12 +106,12 @@ def index() -> ResponseReturnValue:
         "chat/index.html",
         listing=listing,
         history_error=history_error,
-        chatkit=chatkit_page_data(policy, None),
+        chatkit=_chatkit_data(policy, None),
     )
     return html
 
 
-@bp.get("/threads/<thread_id>")
+@app_route(bp, "/threads/<thread_id>", methods=["GET"])
 @login_required
 def transcript(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
@@ -126,19 +140,19 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         items=page["data"],
         links=page_links(page, query),
         limit=limit,
-        chatkit=chatkit_page_data(current_policy(), thread_id),
+        chatkit=_chatkit_data(current_policy(), thread_id),
     )
     return html
 
 
-@bp.get("/threads/<thread_id>/delete")
+@app_route(bp, "/threads/<thread_id>/delete", methods=["GET"])
 @login_required
 def confirm_delete(thread_id: str) -> ResponseReturnValue:
     thread = current_user_threads().get(check_thread_id(thread_id))
     return render_template("chat/delete.html", thread=thread, title=thread_title(thread))
 
 
-@bp.post("/threads/<thread_id>/delete")
+@app_route(bp, "/threads/<thread_id>/delete", methods=["POST"])
 @login_required
 def delete(thread_id: str) -> ResponseReturnValue:
     current_user_threads().delete(check_thread_id(thread_id))
@@ -146,7 +160,7 @@ def delete(thread_id: str) -> ResponseReturnValue:
     return redirect(url_for("chat.index"))
 
 
-@bp.get("/threads/<thread_id>/export")
+@app_route(bp, "/threads/<thread_id>/export", methods=["GET"])
 @login_required
 def export(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
