@@ -22,11 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import redis_server, serve_in_thread  # noqa: E402
-
 from app import create_app  # noqa: E402
 from emulator.app import create_app as create_emulator  # noqa: E402
 from emulator.config import EmulatorConfig  # noqa: E402
+from testing.servers import redis_server, serve_in_thread  # noqa: E402
 
 API_KEY = "sk-bench-0123456789abcdef0123456789"
 APPS = """

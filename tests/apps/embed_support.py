@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Route
 
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
 
 #: Every name of the test sites is loopback; ports tell the servers apart.
 HOST_RULES = "--host-resolver-rules=MAP *.example.test 127.0.0.1, MAP other.test 127.0.0.1"

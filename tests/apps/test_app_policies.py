@@ -7,9 +7,9 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
+from testing.emulator import Emulator
 from tests.apps.conftest import SALES_WORKFLOW, SUPPORT_WORKFLOW
 from tests.conftest import WORKFLOW_ID
-from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
 
 

@@ -15,6 +15,8 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Frame, Page, expect
 
 from chatkit_bff.apps import upstream_user
+from testing.emulator import Emulator
+from testing.servers import LiveServer, serve_in_thread
 from tests.apps.conftest import SUPPORT_WORKFLOW, chat_app, identity
 from tests.apps.embed_support import (
     BROWSER_FLAGS,
@@ -25,8 +27,6 @@ from tests.apps.embed_support import (
     stand_in_for_chatkit,
 )
 from tests.support.browser import chromium, screenshot_path
-from tests.support.emulator import Emulator
-from tests.support.servers import LiveServer, serve_in_thread
 
 pytestmark = pytest.mark.browser
 

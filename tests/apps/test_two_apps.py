@@ -8,9 +8,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from chatkit_bff.apps import upstream_user
+from testing.emulator import Emulator
 from tests.apps.conftest import SALES_WORKFLOW, SUPPORT_WORKFLOW, chat_app, identity
 from tests.conftest import WORKFLOW_ID
-from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
 
 

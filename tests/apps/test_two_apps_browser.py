@@ -9,9 +9,9 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from chatkit_bff.apps import upstream_user
+from testing.emulator import Emulator
 from tests.apps.conftest import chat_app, identity
 from tests.history.browser_support import chatkit_settled, install_fake_chatkit, sign_in
-from tests.support.emulator import Emulator
 
 pytestmark = pytest.mark.browser
 
