@@ -21,9 +21,11 @@ from blueprints import (
     auth,
     chat,
     docs,
+    embed,
     health,
     retention_cli,
 )
+from blueprints._apps import register_chat_apps
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._security_headers import register_security_headers
@@ -53,6 +55,7 @@ def create_app(
 
     install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)
     register_current_user(app)
+    register_chat_apps(app)
     csrf.init_app(app)
     limiter.init_app(app)
     if settings.oidc_issuer:
@@ -61,7 +64,7 @@ def create_app(
     register_rendering(app)
     register_error_handlers(app)
     register_security_headers(app)
-    for module in (health, auth, api, chat, account, admin, admin_api, docs, retention_cli):
+    for module in (health, auth, api, chat, embed, account, admin, admin_api, docs, retention_cli):
         app.register_blueprint(module.bp)
 
     if settings.trusted_proxy_hops:

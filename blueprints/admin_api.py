@@ -6,7 +6,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from chatkit_bff.admin.actions import defaults_json, user_policy_json
+from chatkit_bff.admin.actions import app_defaults_json, defaults_json, user_policy_json
 from chatkit_bff.errors import InvalidRequest
 
 from ._context import admins_only, current_actor, json_body, services
@@ -58,7 +58,8 @@ def users() -> ResponseReturnValue:
 
 @bp.get("/users/<user_id>/policy")
 def user_policy(user_id: str) -> ResponseReturnValue:
-    return jsonify(user_policy_json(user_id, services().admin.user_policy(user_id)))
+    app = request.args.get("app") or None
+    return jsonify(user_policy_json(user_id, services().admin.user_policy(user_id, app), app))
 
 
 @bp.put("/users/<user_id>/policy")
@@ -95,6 +96,44 @@ def defaults() -> ResponseReturnValue:
 @bp.put("/defaults")
 def replace_defaults() -> ResponseReturnValue:
     return jsonify(defaults_json(services().admin.set_defaults(current_actor(), json_body())))
+
+
+@bp.get("/apps")
+def apps() -> ResponseReturnValue:
+    return jsonify(
+        {
+            "object": "list",
+            "data": [
+                {
+                    "slug": app.slug,
+                    "title": app.title,
+                    "workflow": {"id": app.workflow_id, "version": app.workflow_version},
+                    "embed_origins": list(app.embed_origins),
+                }
+                for app in services().settings.apps
+            ],
+        }
+    )
+
+
+@bp.get("/apps/<slug>/defaults")
+def app_defaults(slug: str) -> ResponseReturnValue:
+    admin = services().admin
+    return jsonify(app_defaults_json(admin.chat_app(slug), admin.app_defaults(slug)))
+
+
+@bp.put("/apps/<slug>/defaults")
+def replace_app_defaults(slug: str) -> ResponseReturnValue:
+    admin = services().admin
+    layers = admin.set_app_defaults(current_actor(), slug, json_body())
+    return jsonify(app_defaults_json(admin.chat_app(slug), layers))
+
+
+@bp.delete("/apps/<slug>/defaults")
+def reset_app_defaults(slug: str) -> ResponseReturnValue:
+    admin = services().admin
+    layers = admin.reset_app_defaults(current_actor(), slug)
+    return jsonify(app_defaults_json(admin.chat_app(slug), layers))
 
 
 @bp.get("/audit")

@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.policy.model import Policy
 from chatkit_bff.rendering.cache import RenderedItems
 from chatkit_bff.retention.schedule import DeletionNote, deletion_note
 from chatkit_bff.threads.archive import ThreadArchive, archive_filename
@@ -41,6 +42,7 @@ from chatkit_bff.threads.paging import page_links
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from chatkit_bff.upstream import UpstreamError
 
+from ._apps import app_route, current_chat_app
 from ._context import current_policy, current_user_threads, login_required, services
 from ._errors import from_upstream
 
@@ -83,7 +85,20 @@ def _is_stale_cursor(error: InvalidRequest) -> bool:
     return any(name in error.fields for name in _CURSORS)
 
 
-@bp.get("/")
+def _chatkit_data(policy: Policy, initial_thread: str | None) -> dict[str, Any]:
+    """The web component's page data, with this chat app's URLs and start screen."""
+    return chatkit_page_data(
+        policy,
+        initial_thread,
+        session_url=url_for("api.create_chatkit_session"),
+        start_url=url_for("chat.index"),
+        thread_url=url_for("chat.index") + "threads/",
+        start_screen=current_chat_app().start_screen(),
+        uses_emulator=_uses_emulator(),
+    )
+
+
+@app_route(bp, "/", methods=["GET"])
 @login_required
 def index() -> ResponseReturnValue:
     policy = current_policy()
@@ -104,12 +119,12 @@ def index() -> ResponseReturnValue:
         "chat/index.html",
         listing=listing,
         history_error=history_error,
-        chatkit=chatkit_page_data(policy, None, uses_emulator=_uses_emulator()),
+        chatkit=_chatkit_data(policy, None),
     )
     return html
 
 
-@bp.get("/threads/<thread_id>")
+@app_route(bp, "/threads/<thread_id>", methods=["GET"])
 @login_required
 def transcript(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
@@ -138,20 +153,20 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         items=page["data"],
         links=page_links(page, query),
         limit=limit,
-        chatkit=chatkit_page_data(current_policy(), thread_id, uses_emulator=_uses_emulator()),
+        chatkit=_chatkit_data(current_policy(), thread_id),
         retention_days=current_policy().retention_days,
     )
     return html
 
 
-@bp.get("/threads/<thread_id>/delete")
+@app_route(bp, "/threads/<thread_id>/delete", methods=["GET"])
 @login_required
 def confirm_delete(thread_id: str) -> ResponseReturnValue:
     thread = current_user_threads().get(check_thread_id(thread_id))
     return render_template("chat/delete.html", thread=thread, title=thread_title(thread))
 
 
-@bp.post("/threads/<thread_id>/delete")
+@app_route(bp, "/threads/<thread_id>/delete", methods=["POST"])
 @login_required
 def delete(thread_id: str) -> ResponseReturnValue:
     current_user_threads().delete(check_thread_id(thread_id))
@@ -159,7 +174,7 @@ def delete(thread_id: str) -> ResponseReturnValue:
     return redirect(url_for("chat.index"))
 
 
-@bp.get("/threads/<thread_id>/export")
+@app_route(bp, "/threads/<thread_id>/export", methods=["GET"])
 @login_required
 def export(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)

@@ -22,16 +22,22 @@ PROVIDER_SESSION_USER_PATTERN = PREFIX + "provider-sid-user:*"
 POLICY_OVERRIDES_PATTERN = PREFIX + "policy:user:*"
 
 
+def policy_app_defaults(app_slug: str) -> str:
+    """One chat app's defaults as admins set them (absent: the apps file's values)."""
+    return f"{PREFIX}policy:app:{app_slug}"
+
+
 def policy_overrides(user_id: str) -> str:
     return f"{PREFIX}policy:user:{user_id}"
 
 
-def cached_secret(user_id: str, fingerprint: str) -> str:
-    return f"{PREFIX}secret:{user_id}:{fingerprint}"
+def cached_secret(user_id: str, app_slug: str, fingerprint: str) -> str:
+    """One user's secret in one chat app, under one policy fingerprint."""
+    return f"{PREFIX}secret:{user_id}:{app_slug}:{fingerprint}"
 
 
-def secret_lock(user_id: str, fingerprint: str) -> str:
-    return f"{PREFIX}lock:secret:{user_id}:{fingerprint}"
+def secret_lock(user_id: str, app_slug: str, fingerprint: str) -> str:
+    return f"{PREFIX}lock:secret:{user_id}:{app_slug}:{fingerprint}"
 
 
 def user_secrets(user_id: str) -> str:

@@ -13,7 +13,7 @@ from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.admin.directory import UserDirectory
 from chatkit_bff.admin.erasure import Eraser
 from chatkit_bff.auth.sign_ins import SignInRegistry
-from chatkit_bff.chat_sessions.broker import SessionBroker, Workflow
+from chatkit_bff.chat_sessions.broker import SessionBroker
 from chatkit_bff.chat_sessions.ledger import MintLedger
 from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
@@ -71,7 +71,10 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
     )
     ledger = MintLedger(client)
     policies = PolicyStore(
-        client, claim_variables=settings.state_variable_claims.values(), clock=clock
+        client,
+        claim_variables=settings.state_variable_claims.values(),
+        clock=clock,
+        app_defaults=settings.apps.file_policies(),
     )
     broker = SessionBroker(
         client=chatkit,
@@ -79,7 +82,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         policies=policies,
         cache=secrets,
         ledger=ledger,
-        workflow=Workflow(settings.workflow_id, settings.workflow_version),
+        apps=settings.apps,
         claim_map=settings.state_variable_claims,
         clock=clock,
     )
@@ -105,6 +108,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             sign_ins=sign_ins,
             secrets=secrets,
             ledger=ledger,
+            apps=settings.apps,
         ),
         retention=RetentionJob(
             chatkit=chatkit,

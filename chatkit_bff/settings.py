@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from chatkit_bff.apps import AppCatalog, load_catalog
 from chatkit_bff.csp_sources import is_valid_frame_ancestor
 
 AppEnv = Literal["production", "development"]
@@ -46,6 +47,7 @@ class Settings:
     admin_claim: str
     state_variable_claims: Mapping[str, str]
     frame_ancestors: tuple[str, ...]
+    apps: AppCatalog
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
     session_idle_seconds: int = 3600
@@ -171,10 +173,17 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         problems.append("CHATKIT_API_BASE must use https in production")
 
     workflow_id = env.get("CHATKIT_WORKFLOW_ID", "")
-    if not workflow_id:
-        if production:
-            problems.append("CHATKIT_WORKFLOW_ID is required in production")
-        workflow_id = "wf_development"
+    apps_file = env.get("CHATKIT_APPS_FILE") or None
+    if not workflow_id and production and not apps_file:
+        problems.append("CHATKIT_WORKFLOW_ID is required in production")
+    # The app of today's URLs: `default` in the apps file, else the workflow variables.
+    apps = load_catalog(
+        apps_file,
+        workflow_id=workflow_id or (None if production else "wf_development"),
+        workflow_version=env.get("CHATKIT_WORKFLOW_VERSION") or None,
+        production=production,
+        problems=problems,
+    )
 
     issuer = env.get("OIDC_ISSUER") or None
     client_id = env.get("OIDC_CLIENT_ID") or None
@@ -199,8 +208,8 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         secret_key=secret_key,
         openai_api_key=api_key,
         chatkit_api_base=api_base,
-        workflow_id=workflow_id,
-        workflow_version=env.get("CHATKIT_WORKFLOW_VERSION") or None,
+        workflow_id=apps.default.workflow_id,
+        workflow_version=apps.default.workflow_version,
         redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
         oidc_issuer=issuer.rstrip("/") if issuer else None,
         oidc_client_id=client_id,
@@ -211,6 +220,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         admin_claim=(env.get("ADMIN_CLAIM") or "groups").strip(),
         state_variable_claims=_parse_claim_map(env.get("STATE_VARIABLE_CLAIMS"), problems),
         frame_ancestors=frame_ancestors,
+        apps=apps,
         connect_timeout=_number(env, "UPSTREAM_CONNECT_TIMEOUT", 3.0, problems),
         read_timeout=_number(env, "UPSTREAM_READ_TIMEOUT", 15.0, problems),
         session_idle_seconds=int(_number(env, "SESSION_IDLE_TIMEOUT", 3600, problems)),

@@ -16,16 +16,18 @@ ALLOWED: dict[str, set[str]] = {
     **{name: set() for name in BASE},
     "__init__": set(),
     "policy": set(),
+    # The chat apps of the apps file, validated with the settings (their policy values too).
+    "apps": {"policy"},
     "rendering": set(),
     "threads": {"policy", "rendering"},
-    "chat_sessions": {"policy"},
+    "chat_sessions": {"apps", "policy"},
     "auth": {"chat_sessions", "policy"},
-    "admin": {"auth", "chat_sessions", "policy", "threads"},
+    "admin": {"apps", "auth", "chat_sessions", "policy", "threads"},
     "retention": {"admin", "policy"},
     "services": {"*"},
 }
 BASE_MAY_IMPORT = {
-    "settings": {"csp_sources"},
+    "settings": {"csp_sources", "apps"},
     "csp": {"settings"},
 }
 NEVER_IN_PRODUCT = ("emulator", "tests", "testing", "bench", "blueprints", "app", "extensions")

@@ -20,6 +20,8 @@ AuditAction = Literal[
     "policy.update",  # a user's overrides replaced
     "policy.reset",  # a user's overrides removed
     "defaults.update",  # the global defaults replaced
+    "app_defaults.update",  # a chat app's defaults replaced (details.app names it)
+    "app_defaults.reset",  # a chat app's defaults back to the apps file's values
     "sessions.revoke",  # a user's browser and chat sessions ended by an admin
     "retention.delete",  # the retention job deleted a user's old conversations (a count)
     "retention.run",  # one run of the retention job: totals, finished or not

@@ -1,4 +1,4 @@
-"""Per-user policy: built-in < admin defaults < per-user overrides, within upstream bounds."""
+"""Per-user policy: built-in < admin defaults < the app's defaults < per-user overrides."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from chatkit_bff.errors import InvalidRequest
 StateValue = str | int | float | bool
 #: A partial policy (admin defaults or a user's overrides) that passed `validate_overrides`.
 PartialPolicy = NewType("PartialPolicy", dict[str, Any])
-PolicySource = Literal["built-in", "default", "override"]
+PolicySource = Literal["built-in", "default", "app", "override"]
 
 BUILT_IN: dict[str, Any] = {
     "max_requests_per_1_minute": 10,
@@ -237,22 +237,30 @@ def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def effective_policy(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> Policy:
-    return Policy.from_dict(merge_layers(defaults, overrides))
+def effective_policy(
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    app_defaults: Mapping[str, Any] | None = None,
+) -> Policy:
+    return Policy.from_dict(merge_layers(defaults, app_defaults or {}, overrides))
 
 
 def value_sources(
-    defaults: Mapping[str, Any], overrides: Mapping[str, Any]
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    app_defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, PolicySource]:
     """Where each effective value comes from, by dotted path."""
     sources: dict[str, PolicySource] = {}
-    merged = merge_layers(defaults, overrides)
+    app_layer = app_defaults or {}
+    merged = merge_layers(defaults, app_layer, overrides)
     for key, value in merged.items():
         paths = [f"{key}.{sub}" for sub in value] if key in _NESTED else [key]
         for path in paths:
             head, _, tail = path.partition(".")
             layers: list[tuple[PolicySource, Mapping[str, Any]]] = [
                 ("override", overrides),
+                ("app", app_layer),
                 ("default", defaults),
             ]
             sources[path] = "built-in"

@@ -1,10 +1,10 @@
-"""Admin-set policy layers in Redis: global defaults and per-user overrides."""
+"""Admin-set policy layers in Redis: global defaults, chat apps' defaults, per-user overrides."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +21,7 @@ from chatkit_bff.policy.model import (
     PolicySource,
     check_merged_state_variables,
     effective_policy,
+    merge_layers,
     merged_state_variable_count,
     value_sources,
 )
@@ -63,19 +64,26 @@ _EMPTY = StoredLayer(values={})
 
 @dataclass(frozen=True)
 class PolicyLayers:
-    """The admin defaults and one user's overrides (empty for the defaults alone)."""
+    """The admin defaults, a chat app's defaults and one user's overrides (each may be empty)."""
 
     defaults: StoredLayer
     overrides: StoredLayer = _EMPTY
+    #: The chat app's defaults, between the global defaults and the user's overrides.
+    app: StoredLayer = _EMPTY
 
     @property
     def effective(self) -> Policy:
-        return effective_policy(self.defaults.values, self.overrides.values)
+        return effective_policy(self.defaults.values, self.overrides.values, self.app.values)
+
+    @property
+    def inherited(self) -> dict[str, Any]:
+        """What the user gets without overrides."""
+        return merge_layers(self.defaults.values, self.app.values)
 
     @property
     def sources(self) -> dict[str, PolicySource]:
         """Where each effective value comes from, by dotted path."""
-        return value_sources(self.defaults.values, self.overrides.values)
+        return value_sources(self.defaults.values, self.overrides.values, self.app.values)
 
 
 @dataclass(frozen=True)
@@ -98,30 +106,106 @@ class PolicyStore:
         *,
         claim_variables: Collection[str] = (),
         clock: Callable[[], float] = time.time,
+        app_defaults: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self._redis = client
         # Variables filled from sign-in claims count toward the upstream cap of 64.
         self._claim_variables = frozenset(claim_variables)
         self._clock = clock
+        # Each chat app's defaults from the apps file, until an admin replaces them.
+        self._file_app_defaults = dict(app_defaults or {})
 
-    def layers(self, user_id: str) -> PolicyLayers:
-        """Both layers in one round trip."""
-        return self.parse_layers(
-            self._redis.mget([redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)])
+    def layers(self, user_id: str, app: str | None = None) -> PolicyLayers:
+        """Every layer in one round trip (the app's too, when one is named)."""
+        return self.parse_layers(self._redis.mget(_layer_keys(user_id, app)), app)
+
+    @staticmethod
+    def queue_layers(pipe: Pipeline, user_id: str, app: str | None = None) -> None:
+        """Queue the read of `layers` on a pipeline; `parse_layers` its result."""
+        pipe.mget(_layer_keys(user_id, app))
+
+    def parse_layers(self, result: Any, app: str | None = None) -> PolicyLayers:
+        defaults, overrides, *app_raw = result
+        layers = PolicyLayers(StoredLayer.load(defaults), StoredLayer.load(overrides))
+        if app is None:
+            return layers
+        return PolicyLayers(layers.defaults, layers.overrides, self._app_layer(app, app_raw[0]))
+
+    def effective(self, user_id: str, app: str | None = None) -> Policy:
+        return self.layers(user_id, app).effective
+
+    def app_defaults(self, app: str) -> PolicyLayers:
+        """The global defaults and the app's: as admins last set them, else from the apps file."""
+        raw_defaults, raw_app = self._redis.mget(
+            [redis_keys.POLICY_DEFAULTS, redis_keys.policy_app_defaults(app)]
+        )
+        return PolicyLayers(StoredLayer.load(raw_defaults), app=self._app_layer(app, raw_app))
+
+    def _app_layer(self, app: str, raw: bytes | str | None) -> StoredLayer:
+        if raw:
+            return StoredLayer.load(raw)
+        return StoredLayer(dict(self._file_app_defaults.get(app, {})))
+
+    def replace_app_defaults(
+        self,
+        app: str,
+        values: PartialPolicy,
+        *,
+        actor: Actor,
+        also: AlsoInTransaction | None = None,
+    ) -> LayerChange:
+        """Store one app's defaults (replacing the apps file's values); capped like the defaults."""
+        key = redis_keys.policy_app_defaults(app)
+
+        def write(pipe: Pipeline) -> LayerChange:
+            defaults = StoredLayer.load(pipe.get(redis_keys.POLICY_DEFAULTS))
+            user_ids = sorted(_decode(m) for m in pipe.smembers(redis_keys.USERS_WITH_OVERRIDES))
+            override_keys = [redis_keys.policy_overrides(u) for u in user_ids]
+            if override_keys:
+                pipe.watch(*override_keys)  # type: ignore[no-untyped-call]
+            problem = self._state_variable_problem(
+                merge_state_variables(defaults.values, values),
+                [StoredLayer.load(raw).values for raw in _mget(pipe, override_keys)],
+            )
+            if problem:
+                raise InvalidRequest(
+                    "Some policy values are out of bounds.", fields={"state_variables": problem}
+                )
+            after = StoredLayer(values, actor, self._clock())
+            change = LayerChange(
+                self._app_layer(app, pipe.get(key)), after, PolicyLayers(defaults, app=after)
+            )
+            pipe.multi()
+            pipe.set(key, after.dump())
+            if also is not None:
+                also(pipe, change)
+            return change
+
+        return _atomically(
+            self._redis, write, key, redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES
         )
 
-    @staticmethod
-    def queue_layers(pipe: Pipeline, user_id: str) -> None:
-        """Queue the read of `layers` on a pipeline; `parse_layers` its result."""
-        pipe.mget([redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)])
+    def reset_app_defaults(
+        self, app: str, *, actor: Actor, also: AlsoInTransaction | None = None
+    ) -> LayerChange:
+        """Back to the apps file's values for this app."""
+        key = redis_keys.policy_app_defaults(app)
 
-    @staticmethod
-    def parse_layers(result: Any) -> PolicyLayers:
-        defaults, overrides = result
-        return PolicyLayers(StoredLayer.load(defaults), StoredLayer.load(overrides))
+        def write(pipe: Pipeline) -> LayerChange:
+            raw_defaults, raw_before = pipe.mget([redis_keys.POLICY_DEFAULTS, key])
+            file_layer = StoredLayer(dict(self._file_app_defaults.get(app, {})))
+            change = LayerChange(
+                self._app_layer(app, raw_before),
+                StoredLayer(file_layer.values, actor, self._clock()),
+                PolicyLayers(StoredLayer.load(raw_defaults), app=file_layer),
+            )
+            pipe.multi()
+            pipe.delete(key)
+            if also is not None:
+                also(pipe, change)
+            return change
 
-    def effective(self, user_id: str) -> Policy:
-        return self.layers(user_id).effective
+        return _atomically(self._redis, write, redis_keys.POLICY_DEFAULTS, key)
 
     def defaults(self) -> PolicyLayers:
         """The admin defaults alone, as layers with no overrides."""
@@ -268,6 +352,21 @@ class PolicyStore:
                 f"at most {MAX_STATE_VARIABLES}"
             )
         return None
+
+
+def _layer_keys(user_id: str, app: str | None) -> list[str]:
+    names = [redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)]
+    return names if app is None else [*names, redis_keys.policy_app_defaults(app)]
+
+
+def merge_state_variables(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """A layer holding only the state variables of `layers` together (for the cap check)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        variables = layer.get("state_variables")
+        if isinstance(variables, Mapping):
+            merged.update(variables)
+    return {"state_variables": merged}
 
 
 def _atomically(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,14 +47,24 @@ LIVE_CHAT_NEEDS_OPENAI = (
 
 
 def chatkit_page_data(
-    policy: Policy, initial_thread: str | None, *, uses_emulator: bool = False
+    policy: Policy,
+    initial_thread: str | None,
+    *,
+    session_url: str = SESSION_URL,
+    start_url: str = "/",
+    thread_url: str = "/threads/",
+    start_screen: Mapping[str, Any] | None = None,
+    uses_emulator: bool = False,
 ) -> dict[str, Any]:
     """The JSON the page hands to static/chat.js (options from the same policy as the session)."""
+    options = client_options(policy)
+    if start_screen:
+        options["startScreen"] = dict(start_screen)
     return {
-        "options": client_options(policy),
+        "options": options,
         "initialThread": initial_thread,
-        "sessionUrl": SESSION_URL,
-        "threadUrl": "/threads/",
-        "startUrl": "/",
+        "sessionUrl": session_url,
+        "threadUrl": thread_url,
+        "startUrl": start_url,
         "liveChatOff": LIVE_CHAT_NEEDS_OPENAI if uses_emulator else None,
     }
