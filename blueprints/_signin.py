@@ -8,6 +8,7 @@ from flask import current_app, g, session
 
 from chatkit_bff.auth.provider_logout import ProviderLogout
 from chatkit_bff.identity import Identity
+from chatkit_bff.observability import metrics
 
 from ._context import SESSION_IDENTITY, SESSION_SIGNED_IN_AT, current_identity, services
 from ._sign_in_store import RedisSignInInterface, current_sign_in
@@ -50,6 +51,7 @@ def sign_in(identity: Identity, *, id_token: str | None = None) -> None:
     services().sign_ins.add(current_sign_in().sid, identity.user_id, identity.sid)
     provider_logout().remember_sign_in(identity)
     services().directory.record_sign_in(identity)
+    metrics.SIGN_INS.labels(outcome="succeeded").inc()
 
 
 def sign_out() -> SignedOut:

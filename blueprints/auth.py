@@ -39,6 +39,7 @@ from chatkit_bff.auth.oidc import (
 from chatkit_bff.auth.provider_logout import ReplayedLogoutToken
 from chatkit_bff.auth.redirects import safe_next
 from chatkit_bff.identity import identity_from_claims
+from chatkit_bff.observability import metrics
 from chatkit_bff.threads.demo_seed import seed_demo_conversations
 from extensions import csrf, limiter
 
@@ -81,6 +82,7 @@ def _party() -> RelyingParty:
 
 
 def _failure_page(failure: SignInFailure) -> ResponseReturnValue:
+    metrics.SIGN_INS.labels(outcome=failure.code).inc()
     if wants_json():
         return error_response(failure.status, failure.message, code=failure.code)
     html = render_template(

@@ -1,0 +1,136 @@
+"""Each event moves its metric by exactly the right amount, summed over two gunicorn workers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+
+from chatkit_bff.auth.dev_users import demo_user
+from chatkit_bff.policy.store import PolicyStore
+from tests.support.emulator import Emulator
+from tests.support.servers import gunicorn_app
+
+from .support import METRICS_TOKEN, Browser, json_lines, parse, scrape_text, value
+
+SESSIONS = "/v1/chatkit/sessions"
+
+
+@dataclass
+class Served:
+    url: str
+    log: Path
+
+
+@pytest.fixture
+def served(
+    app_config: dict[str, Any], redis_client: redis.Redis, emulator: Emulator, tmp_path: Path
+) -> Iterator[Served]:
+    env = {k: str(v) for k, v in app_config.items() if k != "TESTING"}
+    env |= {
+        "METRICS_TOKEN": METRICS_TOKEN,
+        "LOG_FORMAT": "json",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+    }
+    log = tmp_path / "server.log"
+    with gunicorn_app(env, log, workers=2, worker_class="sync") as url:
+        yield Served(url, log)
+
+
+def user_id(name: str) -> str:
+    user = demo_user(name)
+    assert user is not None
+    return user.identity().user_id
+
+
+def test_each_event_moves_its_metric_by_exactly_its_amount_over_two_workers(
+    served: Served, emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    before = parse(scrape_text(served.url))
+    PolicyStore(redis_client).set_overrides(
+        user_id("ada"), {"mint_requests_per_minute": 1}, actor="test"
+    )
+    grace, alan, ada = (Browser(served.url, name) for name in ("grace", "alan", "ada"))
+
+    # Two first calls at once, each held 0.8 s upstream: two sync workers serve one each.
+    emulator.script_faults(
+        {"status": 200, "count": 2, "method": "POST", "path_prefix": SESSIONS, "delay_ms": 800}
+    )
+    with ThreadPoolExecutor(2) as pool:
+        first_grace, first_alan = pool.map(lambda b: b.secret(), (grace, alan))
+    assert (first_grace.status_code, first_alan.status_code) == (200, 200)
+
+    assert grace.secret().json() == first_grace.json()  # a cache hit
+    refreshed = grace.secret(first_grace.json()["client_secret"])  # a refresh: a new session
+    assert refreshed.status_code == 200
+    assert refreshed.json()["client_secret"] != first_grace.json()["client_secret"]
+
+    emulator.script_faults({"status": 500, "count": 1, "method": "POST", "path_prefix": SESSIONS})
+    assert alan.secret(first_alan.json()["client_secret"]).status_code == 502  # upstream 500
+
+    assert ada.secret().status_code == 200
+    assert ada.secret().status_code == 429  # over her 1 per minute
+
+    after = parse(scrape_text(served.url))
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert moved("chatkit_bff_sign_ins_total", outcome="succeeded") == 3
+    assert moved("chatkit_bff_chat_session_mints_total", outcome="created") == 4
+    assert moved("chatkit_bff_chat_session_mints_total", outcome="failed") == 1
+    assert moved("chatkit_bff_secret_cache_requests_total", result="miss") == 3
+    assert moved("chatkit_bff_secret_cache_requests_total", result="hit") == 1
+    assert moved("chatkit_bff_secret_cache_requests_total", result="refresh") == 2
+    upstream = "chatkit_bff_upstream_request_duration_seconds_count"
+    assert moved(upstream, operation="sessions.create", status="200") == 4
+    assert moved(upstream, operation="sessions.create", status="500") == 1
+    assert (
+        moved("chatkit_bff_upstream_retries_total", operation="sessions.create", reason="500") == 0
+    )
+    assert moved("chatkit_bff_rate_limited_total", limit="mint") == 1
+    http = "chatkit_bff_http_request_duration_seconds_count"
+    route = {"endpoint": "/api/chatkit/session", "method": "POST"}
+    assert moved(http, **route, status="200") == 5
+    assert moved(http, **route, status="502") == 1
+    assert moved(http, **route, status="429") == 1
+    held = "chatkit_bff_upstream_request_duration_seconds_bucket"
+    assert moved(held, operation="sessions.create", status="200", le="0.5") == 2  # not the slow 2
+
+    # The two held calls were served by two different worker processes.
+    slow = [
+        line
+        for line in json_lines(served.log)
+        if line.get("route") == "/api/chatkit/session" and line.get("duration_ms", 0) >= 700
+    ]
+    assert len(slow) == 2
+    assert slow[0]["pid"] != slow[1]["pid"]
+
+
+def test_metrics_need_the_token_and_name_no_user_thread_or_secret(
+    served: Served, emulator: Emulator
+) -> None:
+    grace = Browser(served.url, "grace")
+    secret = grace.secret().json()["client_secret"]
+    thread = emulator.seed_thread(user_id("grace"), title="Quarterly plan")
+    assert requests.get(f"{served.url}/threads/{thread['id']}", cookies=grace.http.cookies).ok
+
+    assert requests.get(f"{served.url}/metrics", timeout=10).status_code == 404
+    wrong = {"Authorization": "Bearer not-the-metrics-token-at-all"}
+    assert requests.get(f"{served.url}/metrics", headers=wrong, timeout=10).status_code == 404
+
+    text = scrape_text(served.url)
+    assert 'endpoint="/threads/<thread_id>"' in text  # the route rule, never the path
+    for private in (user_id("grace"), "grace", "Grace", secret, thread["id"], METRICS_TOKEN):
+        assert private not in text
+
+
+def test_without_a_metrics_token_the_route_is_not_there(client: Any) -> None:
+    assert client.get("/metrics").status_code == 404
+    assert client.get("/metrics", headers={"Authorization": "Bearer x" * 3}).status_code == 404
