@@ -105,11 +105,16 @@ def redis_server() -> Iterator[str]:
 
 @contextmanager
 def gunicorn_app(
-    env: dict[str, str], log_path: Path, *, workers: int = 2, worker_class: str = "sync"
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int = 2,
+    worker_class: str = "sync",
+    port: int | None = None,
 ) -> Iterator[str]:
     """The app under gunicorn with the production config (deploy/gunicorn.conf.py), on a free
-    port; its output goes to `log_path`. Yields the base URL."""
-    port = free_port()
+    port unless given; its output goes to `log_path`. Yields the base URL."""
+    port = port or free_port()
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [

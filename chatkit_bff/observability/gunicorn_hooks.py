@@ -57,7 +57,8 @@ JSON_LOG_CONFIG: dict[str, Any] = {
     "root": {"level": "INFO", "handlers": ["console"]},
     "loggers": {
         "gunicorn.error": {"level": "INFO", "handlers": [], "propagate": True},
-        "gunicorn.access": {"level": "INFO", "handlers": [], "propagate": True},
+        # The app's own access line (with route and request id) replaces gunicorn's.
+        "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
     },
     "handlers": {
         "console": {

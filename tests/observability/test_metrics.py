@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 import redis
 import requests
 
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.policy.store import PolicyStore
 from tests.support.emulator import Emulator
-from tests.support.servers import gunicorn_app
 
+from .conftest import Served
 from .support import METRICS_TOKEN, Browser, json_lines, parse, scrape_text, value
 
 SESSIONS = "/v1/chatkit/sessions"
-
-
-@dataclass
-class Served:
-    url: str
-    log: Path
-
-
-@pytest.fixture
-def served(
-    app_config: dict[str, Any], redis_client: redis.Redis, emulator: Emulator, tmp_path: Path
-) -> Iterator[Served]:
-    env = {k: str(v) for k, v in app_config.items() if k != "TESTING"}
-    env |= {
-        "METRICS_TOKEN": METRICS_TOKEN,
-        "LOG_FORMAT": "json",
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-    }
-    log = tmp_path / "server.log"
-    with gunicorn_app(env, log, workers=2, worker_class="sync") as url:
-        yield Served(url, log)
 
 
 def user_id(name: str) -> str:
