@@ -73,3 +73,18 @@ def _process_provider(endpoint: str) -> Any:
         RedisInstrumentor().instrument(tracer_provider=provider)
         _provider = provider
         return provider
+
+
+def shutdown_tracing() -> None:
+    """Flush and stop the process's tracing and remove the global instrumentations."""
+    global _provider
+    with _lock:
+        if _provider is None:
+            return
+        from opentelemetry.instrumentation.redis import RedisInstrumentor
+        from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+        RequestsInstrumentor().uninstrument()
+        RedisInstrumentor().uninstrument()
+        _provider.shutdown()
+        _provider = None
