@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import redis
@@ -11,8 +12,9 @@ import requests
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.policy.store import PolicyStore
 from tests.support.emulator import Emulator
+from tests.support.servers import free_port, gunicorn_app, wait_for_port
 
-from .conftest import Served
+from .conftest import Served, served_env
 from .support import METRICS_TOKEN, Browser, json_lines, parse, scrape_text, value
 
 SESSIONS = "/v1/chatkit/sessions"
@@ -109,3 +111,19 @@ def test_metrics_need_the_token_and_name_no_user_thread_or_secret(
 def test_without_a_metrics_token_the_route_is_not_there(client: Any) -> None:
     assert client.get("/metrics").status_code == 404
     assert client.get("/metrics", headers={"Authorization": "Bearer x" * 3}).status_code == 404
+
+
+def test_metrics_port_serves_every_workers_metrics_without_a_token(
+    app_config: dict[str, Any], redis_client: redis.Redis, emulator: Emulator, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = served_env(app_config, tmp_path)
+    env.pop("METRICS_TOKEN")
+    env["METRICS_PORT"] = f"127.0.0.1:{port}"
+    with gunicorn_app(env, tmp_path / "server.log", workers=2) as url:
+        Browser(url, "grace").secret()
+        assert requests.get(f"{url}/metrics", timeout=10).status_code == 404  # not on the app
+        wait_for_port(port)
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    assert value(parse(text), "chatkit_bff_sign_ins_total", outcome="succeeded") == 1
+    assert value(parse(text), "chatkit_bff_chat_session_mints_total", outcome="created") == 1
