@@ -20,7 +20,6 @@ from chatkit_bff.errors import (
     UpstreamUnavailable,
 )
 from chatkit_bff.observability import metrics
-from chatkit_bff.observability.request_ids import current_request_id
 from chatkit_bff.upstream import (
     RateLimitError,
     UpstreamConnectionError,
@@ -78,7 +77,6 @@ def error_response(
 ) -> Response:
     if wants_json():
         error: dict[str, Any] = {"message": message, "code": code}
-        error["request_id"] = current_request_id()  # the reference to quote
         if fields:
             error["fields"] = fields
         if retry_after is not None:

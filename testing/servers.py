@@ -137,15 +137,16 @@ def gunicorn_app(
             stderr=subprocess.STDOUT,
         )
         try:
-            wait_for_port(port, timeout=30)
-            _wait_for_workers(f"http://127.0.0.1:{port}")
+            wait_for_port(port, timeout=60)  # a loaded machine boots workers slowly
+            wait_for_app(f"http://127.0.0.1:{port}", timeout=60)
             yield f"http://127.0.0.1:{port}"
         finally:
             proc.terminate()
             proc.wait(timeout=20)
 
 
-def _wait_for_workers(url: str, timeout: float = 30.0) -> None:
+def wait_for_app(url: str, timeout: float = 30.0) -> None:
+    """Until the app answers /healthz: a listening socket may still wait for a booting worker."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
