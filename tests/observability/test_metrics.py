@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import redis
 import requests
 
 from chatkit_bff.auth.dev_users import demo_user
+from chatkit_bff.observability import metrics
 from chatkit_bff.policy.store import PolicyStore
 from tests.support.emulator import Emulator
 from tests.support.servers import free_port, gunicorn_app, wait_for_port
@@ -127,3 +129,35 @@ def test_metrics_port_serves_every_workers_metrics_without_a_token(
         text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
     assert value(parse(text), "chatkit_bff_sign_ins_total", outcome="succeeded") == 1
     assert value(parse(text), "chatkit_bff_chat_session_mints_total", outcome="created") == 1
+
+
+def test_a_call_waiting_for_another_requests_mint_is_counted_once(
+    live_app: Any, emulator: Emulator, redis_client: redis.Redis
+) -> None:
+    first = Browser(live_app.url, "grace")
+    second = requests.Session()
+    second.cookies.update(first.http.cookies)  # the same sign-in, another tab
+    waits = metrics.SINGLE_FLIGHT_WAITS._value.get()  # this process's counter
+    emulator.script_faults(
+        {"status": 200, "count": 1, "method": "POST", "path_prefix": SESSIONS, "delay_ms": 1500}
+    )
+
+    def call(http: requests.Session) -> str:
+        answer = http.post(
+            f"{live_app.url}/api/chatkit/session",
+            json={"current_client_secret": None},
+            headers={"X-CSRFToken": first.token},
+            timeout=20,
+        )
+        assert answer.status_code == 200, answer.text
+        return str(answer.json()["client_secret"])
+
+    with ThreadPoolExecutor(2) as pool:
+        minting = pool.submit(call, first.http)
+        deadline = time.monotonic() + 10
+        while not list(redis_client.scan_iter(match="*lock*")):
+            assert time.monotonic() < deadline  # the first call holds the mint lock...
+            time.sleep(0.02)
+        waiting = pool.submit(call, second)  # ...so this one finds the lock held
+        assert minting.result() == waiting.result()
+    assert metrics.SINGLE_FLIGHT_WAITS._value.get() - waits == 1
