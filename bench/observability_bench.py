@@ -46,7 +46,7 @@ def main() -> None:
 
     from chatkit_bff.observability import metrics
     from chatkit_bff.observability.logs import JsonFormatter, RequestContextFilter
-    from tests.support.servers import redis_server
+    from testing.servers import redis_server
 
     access = logging.getLogger("bench.access")
     access.propagate = False

@@ -19,7 +19,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import redis
 
-from tests.support.emulator import Emulator
-from tests.support.servers import gunicorn_app
+from testing.emulator import Emulator
+from testing.servers import gunicorn_app
 
 from .support import METRICS_TOKEN
 

@@ -16,11 +16,11 @@ from app import create_app
 from chatkit_bff.doctor.chatkit import PROBE_USER
 from emulator.app import create_app as create_emulator
 from emulator.config import EmulatorConfig
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.oidc_provider import ProviderClient, running_provider
+from testing.servers import ROOT, free_port, serve_in_thread
 from tests.auth.oidc_flows import CLIENT_ID, CLIENT_SECRET
-from tests.oidc_provider import ProviderClient, running_provider
-from tests.support.emulator import UPSTREAM_KEY, Emulator
 from tests.support.flows import dev_sign_in
-from tests.support.servers import ROOT, free_port, serve_in_thread
 
 
 def doctor(config: dict[str, Any], *args: str) -> Result:

@@ -9,11 +9,11 @@ from typing import Any
 import redis
 import requests
 
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.oidc_provider import ProviderClient, ProviderUser, running_provider
+from testing.servers import free_port, gunicorn_app
 from tests.auth.oidc_flows import CLIENT_ID, CLIENT_SECRET, answer_at_provider, query
 from tests.conftest import TEST_SECRET_KEY
-from tests.oidc_provider import ProviderClient, ProviderUser, running_provider
-from tests.support.emulator import UPSTREAM_KEY, Emulator
-from tests.support.servers import free_port, gunicorn_app
 
 from .conftest import served_env
 from .support import METRICS_TOKEN, json_lines, scrape_text

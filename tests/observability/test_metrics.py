@@ -12,9 +12,9 @@ import requests
 
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.observability import metrics
-from chatkit_bff.policy.store import PolicyStore
-from tests.support.emulator import Emulator
-from tests.support.servers import free_port, gunicorn_app, wait_for_port
+from testing.emulator import Emulator
+from testing.servers import free_port, gunicorn_app, wait_for_port
+from tests.support.policies import override_policy
 
 from .conftest import Served, served_env
 from .support import METRICS_TOKEN, Browser, json_lines, parse, scrape_text, value
@@ -32,9 +32,7 @@ def test_each_event_moves_its_metric_by_exactly_its_amount_over_two_workers(
     served: Served, emulator: Emulator, redis_client: redis.Redis
 ) -> None:
     before = parse(scrape_text(served.url))
-    PolicyStore(redis_client).set_overrides(
-        user_id("ada"), {"mint_requests_per_minute": 1}, actor="test"
-    )
+    override_policy(redis_client, user_id("ada"), {"mint_requests_per_minute": 1})
     grace, alan, ada = (Browser(served.url, name) for name in ("grace", "alan", "ada"))
 
     # Two first calls at once, each held 0.8 s upstream: two sync workers serve one each.

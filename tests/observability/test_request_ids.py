@@ -9,7 +9,7 @@ import redis
 from flask.testing import FlaskClient
 
 from app import create_app
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
 
 from .conftest import Served
 from .support import Browser, json_lines

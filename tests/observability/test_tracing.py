@@ -16,9 +16,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from app import create_app
 from chatkit_bff.observability.tracing import EXTENSION, REQUEST_ID_ATTRIBUTE, shutdown_tracing
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
+from testing.servers import ROOT, serve_in_thread
 from tests.support.flows import ApiCaller, dev_sign_in
-from tests.support.servers import ROOT, serve_in_thread
 
 
 def collector(received: list[str]) -> Any:
