@@ -218,8 +218,9 @@ def test_a_transcript_view_costs_at_most_two_upstream_calls(
 
 
 def without_csrf_token(page: str) -> str:
-    """The page without its CSRF token, which carries the second it was made in."""
-    return re.sub(r'name="csrf-token" content="[^"]*"', 'name="csrf-token" content=""', page)
+    """The page without its CSRF tokens (meta, forms): they carry the second they were made in."""
+    page = re.sub(r'name="csrf-token" content="[^"]*"', 'name="csrf-token" content=""', page)
+    return re.sub(r'name="csrf_token" value="[^"]*"', 'name="csrf_token" value=""', page)
 
 
 def test_another_users_thread_is_not_found_on_every_page_and_survives(
