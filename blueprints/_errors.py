@@ -19,6 +19,7 @@ from chatkit_bff.errors import (
     UpstreamFailed,
     UpstreamUnavailable,
 )
+from chatkit_bff.observability import metrics
 from chatkit_bff.upstream import (
     RateLimitError,
     UpstreamConnectionError,
@@ -108,11 +109,13 @@ def _upstream_error(exc: UpstreamError) -> Response:
 
 
 def _redis_error(exc: Exception) -> Response:
+    metrics.REDIS_ERRORS.inc()
     log.error("redis unavailable: %s", type(exc).__name__)
     return _bff_error(StoreUnavailable("Storage is unavailable right now; try again shortly."))
 
 
 def _rate_limited(exc: RateLimitExceeded) -> Response:
+    metrics.RATE_LIMITED.labels(metrics.limit_name(request.endpoint)).inc()
     window = exc.limit.limit
     breached = limiter.current_limit
     wait = breached.reset_at - time.time() if breached else window.get_expiry()

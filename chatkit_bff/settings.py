@@ -58,6 +58,10 @@ class Settings:
     login_rate_limit: str = "300/minute"
     reauth_max_age_seconds: int = 300
     trusted_proxy_hops: int = 0
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_port: str | None = None
+    otel_endpoint: str | None = None
     uses_emulator: bool = False
     dev_login: bool = False
     secret_key_generated: bool = field(default=False, repr=False)
@@ -122,6 +126,12 @@ def _count(env: Mapping[str, str], name: str, problems: list[str]) -> int:
         problems.append(f"{name} must be a whole number, got {raw!r}")
         return 0
     return int(raw)
+
+
+def _is_listen_address(raw: str) -> bool:
+    """`9100` or `0.0.0.0:9100`."""
+    port = raw.rpartition(":")[2]
+    return port.isdigit() and 1 <= int(port) <= 65535
 
 
 def is_weak_secret_key(key: str) -> bool:
@@ -203,6 +213,22 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         if not is_valid_frame_ancestor(source)
     )
 
+    log_format = (env.get("LOG_FORMAT") or "text").strip().lower()
+    if log_format not in ("text", "json"):
+        problems.append(f"LOG_FORMAT must be text or json, got {log_format!r}")
+        log_format = "text"
+    metrics_token = env.get("METRICS_TOKEN") or None
+    if metrics_token and len(metrics_token) < 16:
+        problems.append("METRICS_TOKEN is too short: use at least 16 random characters")
+    metrics_port = (env.get("METRICS_PORT") or "").strip() or None
+    if metrics_port and not _is_listen_address(metrics_port):
+        problems.append(f"METRICS_PORT must be a port or host:port, got {metrics_port!r}")
+    otel_endpoint = (env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "").strip() or None
+    if otel_endpoint and not otel_endpoint.startswith(("http://", "https://")):
+        problems.append(
+            f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {otel_endpoint!r}"
+        )
+
     settings = Settings(
         app_env=app_env,
         secret_key=secret_key,
@@ -231,6 +257,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "300/minute",
         reauth_max_age_seconds=int(_number(env, "REAUTH_MAX_AGE", 300, problems)),
         trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", problems),
+        log_format="json" if log_format == "json" else "text",
+        metrics_token=metrics_token,
+        metrics_port=metrics_port,
+        otel_endpoint=otel_endpoint,
         uses_emulator=uses_emulator,
         dev_login=dev_login,
         secret_key_generated=generated,

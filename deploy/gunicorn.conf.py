@@ -18,3 +18,15 @@ accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+# Metrics across workers: each writes its samples under PROMETHEUS_MULTIPROC_DIR (a private
+# folder unless set); the master clears it at start, forgets dead workers, serves METRICS_PORT.
+from chatkit_bff.observability import gunicorn_hooks  # noqa: E402
+
+gunicorn_hooks.ensure_multiproc_dir()
+on_starting = gunicorn_hooks.on_starting
+when_ready = gunicorn_hooks.when_ready
+child_exit = gunicorn_hooks.child_exit
+if gunicorn_hooks.json_logs():
+    accesslog = None  # the app writes one JSON access line per request, with its request id
+    logconfig_dict = gunicorn_hooks.JSON_LOG_CONFIG

@@ -57,6 +57,9 @@ def parse_arguments(argv: list[str] | None = None) -> tuple[argparse.Namespace, 
     parser.add_argument("--latency-ms", type=int, help="delay added to every API call")
     parser.add_argument("--error-rate", type=float, help="share of API calls that fail, 0..1")
     parser.add_argument("--error-status", type=int, help="status of those failures (500)")
+    parser.add_argument(
+        "--workflow", action="append", help="a workflow id that exists (repeat; default: any wf_)"
+    )
     arguments = parser.parse_args(argv)
     overrides = {
         "api_key": arguments.api_key,
@@ -64,6 +67,7 @@ def parse_arguments(argv: list[str] | None = None) -> tuple[argparse.Namespace, 
         "latency_ms": arguments.latency_ms,
         "error_rate": arguments.error_rate,
         "error_status": arguments.error_status,
+        "workflows": tuple(arguments.workflow) if arguments.workflow else None,
     }
     try:
         config = dataclasses.replace(

@@ -10,7 +10,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "chatkit_bff"
 
-BASE = {"settings", "csp", "csp_sources", "errors", "identity", "redis_keys", "upstream"}
+BASE = {
+    "settings",
+    "csp",
+    "csp_sources",
+    "errors",
+    "identity",
+    "redis_keys",
+    "upstream",
+    "observability",
+}
 # What each part of chatkit_bff may import besides itself and the base.
 ALLOWED: dict[str, set[str]] = {
     **{name: set() for name in BASE},
@@ -24,11 +33,13 @@ ALLOWED: dict[str, set[str]] = {
     "auth": {"chat_sessions", "policy"},
     "admin": {"apps", "auth", "chat_sessions", "policy", "threads"},
     "retention": {"admin", "policy"},
+    "doctor": {"auth"},
     "services": {"*"},
 }
 BASE_MAY_IMPORT = {
     "settings": {"csp_sources", "apps"},
     "csp": {"settings"},
+    "upstream": {"observability"},  # its calls feed the metrics and carry the request id
 }
 NEVER_IN_PRODUCT = ("emulator", "tests", "testing", "bench", "blueprints", "app", "extensions")
 

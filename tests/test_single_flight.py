@@ -18,7 +18,7 @@ import requests
 
 from chatkit_bff.auth.dev_users import demo_user
 from testing.emulator import Emulator
-from testing.servers import free_port, wait_for_port
+from testing.servers import free_port, wait_for_app, wait_for_port
 from tests.support.policies import override_policy
 
 CALLERS = 50
@@ -53,6 +53,7 @@ def two_app_processes(
             stack.callback(proc.wait, 10)
             stack.callback(proc.terminate)
             wait_for_port(port, timeout=20)
+            wait_for_app(f"http://127.0.0.1:{port}", timeout=60)
             urls.append(f"http://127.0.0.1:{port}")
         yield urls
 

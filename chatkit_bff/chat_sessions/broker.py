@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
+from redis.lock import Lock
 
 from chatkit_bff.apps import AppCatalog, ChatApp, upstream_user
 from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
@@ -16,6 +17,7 @@ from chatkit_bff.chat_sessions.secret_cache import CachedSecret, SecretCache
 from chatkit_bff.chat_sessions.state_variables import state_variables_for
 from chatkit_bff.errors import Busy
 from chatkit_bff.identity import Identity
+from chatkit_bff.observability import metrics
 from chatkit_bff.policy.model import Policy, fingerprint
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.upstream import ChatKitClient, SessionCreateParams, UpstreamError
@@ -134,13 +136,14 @@ class SessionBroker:
         identity, params, key = request.identity, request.params, request.fingerprint
         slug = request.app.slug
         answer = _answer_from_cache(request.cached, current)
+        metrics.SECRET_CACHE_REQUESTS.labels(metrics.cache_result(request.cached, answer)).inc()
         if answer is not None:
             return answer
         if not self._cache.enabled:
             return self._mint(identity.user_id, params)
         # The lock outlives the slowest create we would still wait for, so it cannot lapse mid-call.
         lock = self._cache.lock(identity.user_id, slug, key, hold_seconds=60)
-        if not lock.acquire():
+        if not _acquire(lock):
             answer = _answer_from_cache(self._cache.get(identity.user_id, slug, key), current)
             if answer is not None:
                 return answer
@@ -158,7 +161,12 @@ class SessionBroker:
 
     def _mint(self, user_id: str, params: SessionCreateParams) -> CachedSecret:
         created_at = int(self._clock())
-        session = self._client.create_session(params)
+        try:
+            session = self._client.create_session(params)
+        except UpstreamError:
+            metrics.CHAT_SESSION_MINTS.labels(outcome="failed").inc()
+            raise
+        metrics.CHAT_SESSION_MINTS.labels(outcome="created").inc()
         secret = CachedSecret(
             client_secret=session["client_secret"],
             expires_at=int(session["expires_at"]),
@@ -189,6 +197,14 @@ class SessionBroker:
                 # The secret is gone from our cache either way; upstream expires it on its own.
                 log.warning("could not cancel chat session %s: %s", session_id, exc)
         return cancelled
+
+
+def _acquire(lock: Lock) -> bool:
+    """Take the lock, waiting (and counted as waiting) when another request holds it."""
+    if lock.acquire(blocking=False):
+        return True
+    metrics.SINGLE_FLIGHT_WAITS.inc()
+    return bool(lock.acquire())
 
 
 def _answer_from_cache(cached: CachedSecret | None, current: str | None) -> CachedSecret | None:

@@ -18,6 +18,9 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from chatkit_bff.observability import metrics
+from chatkit_bff.observability.request_ids import upstream_headers
+
 from . import shapes
 from .errors import (
     InvalidIdentifierError,
@@ -267,6 +270,7 @@ class ChatKitClient:
         }
         if with_body:
             headers["Content-Type"] = "application/json"
+        headers.update(upstream_headers())
         return headers
 
     def _call(
@@ -286,6 +290,7 @@ class ChatKitClient:
             started = time.monotonic()
             outcome = self._attempt(method, path, query, payload, headers)
             elapsed_ms = (time.monotonic() - started) * 1000.0
+            _observe(method, path, outcome, elapsed_ms)
             if isinstance(outcome, requests.Response) and 200 <= outcome.status_code < 300:
                 logger.debug(
                     "%s %s -> %d in %.0f ms (attempt %d/%d)",
@@ -323,6 +328,7 @@ class ChatKitClient:
                     )
                 raise failure.error
             wait_budget -= wait
+            metrics.UPSTREAM_RETRIES.labels(operation(method, path), _reason(failure.error)).inc()
             logger.warning(
                 "retrying %s %s after %s in %.2f s (attempt %d/%d)",
                 method,
@@ -440,6 +446,30 @@ class ChatKitClient:
         if error.status is not None:
             return str(error.status)
         return type(error).__name__
+
+
+def operation(method: str, path: str) -> str:
+    return metrics.upstream_operation(method, path)
+
+
+def _observe(
+    method: str, path: str, outcome: requests.Response | _Failure, elapsed_ms: float
+) -> None:
+    """One attempt in the duration histogram: by HTTP status, or how the transport failed."""
+    status = (
+        str(outcome.status_code)
+        if isinstance(outcome, requests.Response)
+        else _reason(outcome.error)
+    )
+    metrics.UPSTREAM_REQUEST_DURATION.labels(operation(method, path), status).observe(
+        elapsed_ms / 1000.0
+    )
+
+
+def _reason(error: UpstreamError) -> str:
+    if error.status is not None:
+        return str(error.status)
+    return "timeout" if isinstance(error, UpstreamTimeout) else "connection_error"
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
