@@ -27,6 +27,11 @@ class InvalidRequest(BffError):
     code = "invalid_request"
 
 
+class PayloadTooLarge(BffError):
+    status = 413
+    code = "too_large"
+
+
 class SignInRequired(BffError):
     status = 401
     code = "sign_in_required"
