@@ -6,6 +6,8 @@ import copy
 import hashlib
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NewType
@@ -29,6 +31,11 @@ BUILT_IN: dict[str, Any] = {
 
 MAX_STATE_VARIABLES = 64
 MAX_STATE_KEY_LENGTH = 64
+# What the upstream can take for a state variable: names of these characters, strings of at most
+# this many characters without control characters, numbers a JSON reader holds exactly.
+STATE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_STATE_STRING_LENGTH = 512
+MAX_STATE_NUMBER = 2**53
 _INT_CEILING = 2**31 - 1
 _NESTED = ("file_upload", "history", "state_variables")
 
@@ -126,22 +133,54 @@ def _check_value(path: str, value: Any, errors: dict[str, str]) -> None:
         errors[path] = f"must be at most {rule.maximum}"
 
 
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+
+
+def _state_value_problem(item: Any) -> str | None:
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, str):
+        if len(item) > MAX_STATE_STRING_LENGTH:
+            return f"must be at most {MAX_STATE_STRING_LENGTH} characters"
+        if has_control_characters(item):
+            return "must not hold control characters (line breaks, tabs, NUL)"
+        return None
+    if isinstance(item, float) and not math.isfinite(item):
+        return "must be a finite number"
+    if isinstance(item, int | float):
+        if abs(item) > MAX_STATE_NUMBER:
+            return f"must be between -2^53 and 2^53 ({MAX_STATE_NUMBER})"
+        return None
+    return "must be a string, number or true/false"
+
+
+def _field_name(key: str) -> str:
+    """A name safe to echo back as an error field: printable, short."""
+    shown = "".join(char if char.isprintable() else "?" for char in key[:80])
+    return shown.encode("utf-8", "replace").decode("utf-8")
+
+
 def check_state_variables(
     value: Any, errors: dict[str, str], path: str = "state_variables"
 ) -> None:
-    """Upstream bounds: at most 64 keys of up to 64 characters; values str, int, float or bool."""
+    """Upstream bounds: at most 64 names of `[A-Za-z0-9_.-]{1,64}`; values strings (at most 512
+    characters, no control characters), finite numbers within ±2^53, or true/false."""
     if not isinstance(value, dict):
         errors[path] = "must be an object of names to values"
         return
     if len(value) > MAX_STATE_VARIABLES:
         errors[path] = f"must have at most {MAX_STATE_VARIABLES} variables"
     for key, item in value.items():
-        if not key or len(key) > MAX_STATE_KEY_LENGTH:
-            errors[f"{path}.{key[:80]}"] = f"names must be 1 to {MAX_STATE_KEY_LENGTH} characters"
-        elif not isinstance(item, str | int | float | bool) or item is None:
-            errors[f"{path}.{key}"] = "must be a string, number or true/false"
-        elif isinstance(item, float) and not math.isfinite(item):
-            errors[f"{path}.{key}"] = "must be a finite number"
+        if not STATE_NAME_PATTERN.fullmatch(key):
+            errors[f"{path}.{_field_name(key)}"] = (
+                f"names must be 1 to {MAX_STATE_KEY_LENGTH} characters: "
+                "letters A-Z, digits, _ . or -"
+            )
+            continue
+        problem = _state_value_problem(item)
+        if problem:
+            errors[f"{path}.{key}"] = problem
 
 
 def _whole_numbers(document: dict[str, Any]) -> dict[str, Any]:
