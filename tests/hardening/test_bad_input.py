@@ -8,7 +8,7 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
-from chatkit_bff import keys
+from chatkit_bff import redis_keys as keys
 from tests.admin.conftest import policy_url, user_id
 from tests.support.flows import ApiCaller
 
