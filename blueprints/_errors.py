@@ -20,9 +20,11 @@ from chatkit_bff.errors import (
     UpstreamUnavailable,
 )
 from chatkit_bff.upstream import (
+    CircuitOpenError,
     RateLimitError,
     UpstreamConnectionError,
     UpstreamError,
+    UpstreamSaturatedError,
     UpstreamTimeout,
 )
 from extensions import limiter
@@ -56,6 +58,12 @@ def from_upstream(exc: UpstreamError) -> BffError:
         retry = int(exc.retry_after) + 1 if exc.retry_after else 5
         return UpstreamUnavailable(
             f"The chat service is busy; try again in {retry} seconds.", retry_after=retry
+        )
+    if isinstance(exc, CircuitOpenError | UpstreamSaturatedError):
+        retry = math.ceil(exc.retry_after or 1)
+        return UpstreamUnavailable(
+            f"The chat service is not answering right now; try again in {retry} seconds.",
+            retry_after=retry,
         )
     if isinstance(exc, UpstreamTimeout | UpstreamConnectionError):
         return UpstreamUnavailable("The chat service did not answer in time; try again shortly.")

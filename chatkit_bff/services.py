@@ -18,7 +18,7 @@ from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.settings import Settings
-from chatkit_bff.upstream import ChatKitClient, ClientConfig
+from chatkit_bff.upstream import BreakerConfig, ChatKitClient, ClientConfig
 
 
 @dataclass
@@ -56,6 +56,13 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             base_url=settings.chatkit_api_base,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
+            deadline=settings.upstream_deadline,
+            max_concurrency=settings.upstream_concurrency,
+            breaker=BreakerConfig(
+                failures=settings.breaker_failures,
+                window=settings.breaker_window,
+                cool_down=settings.breaker_cool_down,
+            ),
         )
     )
     secrets = SecretCache(

@@ -47,6 +47,12 @@ class Settings:
     frame_ancestors: tuple[str, ...]
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
+    upstream_deadline: float = 10.0
+    upstream_concurrency: int = 3
+    breaker_failures: int = 5
+    breaker_window: float = 30.0
+    breaker_cool_down: float = 30.0
+    export_max_items: int = 2000
     session_idle_seconds: int = 3600
     session_absolute_seconds: int = 43200
     secret_lock_wait_seconds: float = 10.0
@@ -110,6 +116,17 @@ def _flag(env: Mapping[str, str], name: str, default: bool, problems: list[str])
         return False
     problems.append(f"{name} must be on or off, got {raw!r}")
     return default
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    """A whole number of at least 1 (ASCII digits only)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        problems.append(f"{name} must be a whole number of at least 1, got {raw!r}")
+        return default
+    return int(raw)
 
 
 def _count(env: Mapping[str, str], name: str, problems: list[str]) -> int:
@@ -210,6 +227,12 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         frame_ancestors=frame_ancestors,
         connect_timeout=_number(env, "UPSTREAM_CONNECT_TIMEOUT", 3.0, problems),
         read_timeout=_number(env, "UPSTREAM_READ_TIMEOUT", 15.0, problems),
+        upstream_deadline=_number(env, "UPSTREAM_DEADLINE", 10.0, problems),
+        upstream_concurrency=_whole(env, "UPSTREAM_CONCURRENCY", 3, problems),
+        breaker_failures=_whole(env, "UPSTREAM_BREAKER_FAILURES", 5, problems),
+        breaker_window=_number(env, "UPSTREAM_BREAKER_WINDOW", 30.0, problems),
+        breaker_cool_down=_number(env, "UPSTREAM_BREAKER_COOL_DOWN", 30.0, problems),
+        export_max_items=_whole(env, "EXPORT_MAX_ITEMS", 2000, problems),
         session_idle_seconds=int(_number(env, "SESSION_IDLE_TIMEOUT", 3600, problems)),
         session_absolute_seconds=int(_number(env, "SESSION_ABSOLUTE_LIFETIME", 43200, problems)),
         secret_lock_wait_seconds=_number(env, "SECRET_LOCK_WAIT", 10.0, problems),
