@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .errors import InvalidRequest, PayloadTooLarge
+from chatkit_bff.errors import InvalidRequest, PayloadTooLarge
 
 MAX_DEPTH = 32
 MAX_BODY_BYTES = 64 * 1024

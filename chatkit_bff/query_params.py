@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .errors import InvalidRequest
+from chatkit_bff.errors import InvalidRequest
 
 ASCII_DIGITS = re.compile(r"[0-9]{1,20}")
 # A Redis stream id is two unsigned 64-bit numbers, `<milliseconds>-<sequence>`.

@@ -62,7 +62,8 @@ def test_repeated_failures_open_the_circuit_and_calls_stop_reaching_the_upstream
     emulator.clear_requests()
     with pytest.raises(CircuitOpenError) as raised:
         client.list_threads(user="alice")
-    assert raised.value.retry_after is not None and 1 <= raised.value.retry_after <= 30
+    assert raised.value.retry_after is not None
+    assert 1 <= raised.value.retry_after <= 30
     assert emulator.requests() == []
     # Another kind of operation has its own breaker: creating sessions still works.
     client.create_session({"user": "alice", "workflow": {"id": "wf_x"}})
@@ -103,7 +104,8 @@ def test_every_attempt_of_a_call_carries_one_client_request_id(
     client.list_threads(user="alice")
     client.list_threads(user="alice")
     ids = [entry["headers"].get("x-client-request-id") for entry in emulator.requests()]
-    assert len(ids) == 3 and all(ids)
+    assert len(ids) == 3
+    assert all(ids)
     assert ids[0] == ids[1] != ids[2]
 
 
