@@ -125,7 +125,7 @@ class Bulkhead:
     """At most `limit` upstream calls at once in this process, so threads stay free for pages
     and probes that need no upstream; a call that finds no slot within `wait` fails at once."""
 
-    def __init__(self, limit: int, wait: float = 0.05) -> None:
+    def __init__(self, limit: int, wait: float = 0.0) -> None:
         if limit < 1:
             raise ValueError("the upstream concurrency limit must be at least 1")
         self.limit = limit
@@ -134,7 +134,7 @@ class Bulkhead:
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        if not self._slots.acquire(timeout=self._wait):
+        if not self._slots.acquire(blocking=self._wait > 0, timeout=self._wait or None):
             raise UpstreamSaturatedError(
                 f"{self.limit} upstream calls are already in progress", retry_after=1.0
             )
