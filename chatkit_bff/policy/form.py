@@ -39,6 +39,19 @@ FIELDS: tuple[FormField, ...] = (
         "int",
         "1 to 100000: this server's limit on session requests per user",
     ),
+    FormField(
+        "history_requests_per_minute",
+        "History reads per minute",
+        "int",
+        "1 to 100000: conversation lists and transcripts per user; a long transcript page "
+        "counts once per 100 items",
+    ),
+    FormField(
+        "exports_per_hour",
+        "Exports per hour",
+        "int",
+        "1 to 100000: conversation downloads per user",
+    ),
     FormField("file_upload.enabled", "File uploads", "toggle", "Allow attachments"),
     FormField("file_upload.max_files", "Files per message", "int", "At least 1"),
     FormField("file_upload.max_file_size", "Largest file (MB)", "int", "1 to 512"),

@@ -27,6 +27,8 @@ BUILT_IN: dict[str, Any] = {
     "automatic_thread_titling": True,
     "state_variables": {},
     "mint_requests_per_minute": 30,
+    "history_requests_per_minute": 120,
+    "exports_per_hour": 30,
 }
 
 MAX_STATE_VARIABLES = 64
@@ -57,6 +59,8 @@ _RULES: dict[str, IntRule | type[bool]] = {
     "history.recent_threads": IntRule(1, nullable=True),
     "automatic_thread_titling": bool,
     "mint_requests_per_minute": IntRule(1, 100_000),
+    "history_requests_per_minute": IntRule(1, 100_000),
+    "exports_per_hour": IntRule(1, 100_000),
 }
 
 
@@ -84,6 +88,9 @@ class Policy:
     automatic_thread_titling: bool
     state_variables: Mapping[str, StateValue]
     mint_requests_per_minute: int
+    # This app's own per-user limits on heavy reads (history pages and API, exports).
+    history_requests_per_minute: int = BUILT_IN["history_requests_per_minute"]
+    exports_per_hour: int = BUILT_IN["exports_per_hour"]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -95,6 +102,8 @@ class Policy:
             automatic_thread_titling=data["automatic_thread_titling"],
             state_variables=dict(data["state_variables"]),
             mint_requests_per_minute=data["mint_requests_per_minute"],
+            history_requests_per_minute=data["history_requests_per_minute"],
+            exports_per_hour=data["exports_per_hour"],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +122,8 @@ class Policy:
             "automatic_thread_titling": self.automatic_thread_titling,
             "state_variables": dict(self.state_variables),
             "mint_requests_per_minute": self.mint_requests_per_minute,
+            "history_requests_per_minute": self.history_requests_per_minute,
+            "exports_per_hour": self.exports_per_hour,
         }
 
 
