@@ -18,6 +18,7 @@ from ._context import (
     services,
     session_expires_in,
 )
+from ._read_limits import history_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -81,16 +82,19 @@ def me() -> ResponseReturnValue:
 
 
 @bp.get("/threads")
+@history_limit
 def list_threads() -> ResponseReturnValue:
     return jsonify(current_user_threads().list_threads(parse_page_query(request.args)))
 
 
 @bp.get("/threads/<thread_id>")
+@history_limit
 def retrieve_thread(thread_id: str) -> ResponseReturnValue:
     return jsonify(current_user_threads().get(check_thread_id(thread_id)))
 
 
 @bp.get("/threads/<thread_id>/items")
+@history_limit
 def list_thread_items(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     query = parse_page_query(request.args)

@@ -41,6 +41,7 @@ from chatkit_bff.upstream import UpstreamError
 
 from ._context import current_policy, current_user_threads, login_required, services
 from ._errors import from_upstream
+from ._read_limits import export_limit, history_limit
 
 bp = Blueprint("chat", __name__)
 
@@ -77,6 +78,7 @@ def _is_stale_cursor(error: InvalidRequest) -> bool:
 
 @bp.get("/")
 @login_required
+@history_limit
 def index() -> ResponseReturnValue:
     policy = current_policy()
     query = parse_page_query(_cursor_args(), default_limit=THREADS_PER_PAGE, default_order="desc")
@@ -103,6 +105,7 @@ def index() -> ResponseReturnValue:
 
 @bp.get("/threads/<thread_id>")
 @login_required
+@history_limit
 def transcript(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     args = _cursor_args()
@@ -152,6 +155,7 @@ def delete(thread_id: str) -> ResponseReturnValue:
 
 @bp.get("/threads/<thread_id>/export")
 @login_required
+@export_limit
 def export(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     fmt = request.args.get("format", "md")
@@ -159,7 +163,8 @@ def export(thread_id: str) -> ResponseReturnValue:
         raise InvalidRequest(
             "Invalid 'format': choose md or json.", fields={"format": "must be md or json"}
         )
-    thread, items = current_user_threads().everything(thread_id)
+    cap = current_app.config["SETTINGS"].export_max_items
+    thread, items = current_user_threads().everything(thread_id, max_items=cap)
     now = datetime.now(UTC)
     body = (
         transcript_markdown(thread, items, now)
