@@ -40,6 +40,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     413: "That request is too large",
+    422: "That is more than one request may hold",
     429: "Too many requests",
     500: "Something went wrong",
     502: "The chat service answered with an error",

@@ -32,6 +32,13 @@ class PayloadTooLarge(BffError):
     code = "too_large"
 
 
+class TooManyItems(BffError):
+    """The request would read more upstream items than one request may."""
+
+    status = 422
+    code = "too_many_items"
+
+
 class SignInRequired(BffError):
     status = 401
     code = "sign_in_required"

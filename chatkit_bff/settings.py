@@ -17,6 +17,8 @@ DEFAULT_API_BASE = "https://api.openai.com/v1"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_EMULATOR_URL = "http://127.0.0.1:8787/v1"
 EMULATOR_API_KEY = "sk-emulator"
+# Items one export request may hold (EXPORT_MAX_ITEMS); every export path reads within it.
+DEFAULT_EXPORT_MAX_ITEMS = 2000
 _PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "dev", "development", "test", "password"}
 
 
@@ -52,7 +54,7 @@ class Settings:
     breaker_failures: int = 5
     breaker_window: float = 30.0
     breaker_cool_down: float = 30.0
-    export_max_items: int = 2000
+    export_max_items: int = DEFAULT_EXPORT_MAX_ITEMS
     session_idle_seconds: int = 3600
     session_absolute_seconds: int = 43200
     secret_lock_wait_seconds: float = 10.0
@@ -232,7 +234,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         breaker_failures=_whole(env, "UPSTREAM_BREAKER_FAILURES", 5, problems),
         breaker_window=_number(env, "UPSTREAM_BREAKER_WINDOW", 30.0, problems),
         breaker_cool_down=_number(env, "UPSTREAM_BREAKER_COOL_DOWN", 30.0, problems),
-        export_max_items=_whole(env, "EXPORT_MAX_ITEMS", 2000, problems),
+        export_max_items=_whole(env, "EXPORT_MAX_ITEMS", DEFAULT_EXPORT_MAX_ITEMS, problems),
         session_idle_seconds=int(_number(env, "SESSION_IDLE_TIMEOUT", 3600, problems)),
         session_absolute_seconds=int(_number(env, "SESSION_ABSOLUTE_LIFETIME", 43200, problems)),
         secret_lock_wait_seconds=_number(env, "SECRET_LOCK_WAIT", 10.0, problems),
