@@ -13,7 +13,9 @@ api = Blueprint("chatkit_api", __name__, url_prefix="/v1/chatkit")
 @api.post("/sessions")
 def create_session() -> Response:
     body = parse_json_body(request.get_data())
-    return jsonify(emulator_state().store.create_session(validate_create_session(body)))
+    store = emulator_state().store
+    client_request_id = request.headers.get("X-Client-Request-Id")
+    return jsonify(store.create_session(validate_create_session(body), client_request_id))
 
 
 @api.post("/sessions/<session_id>/cancel")
