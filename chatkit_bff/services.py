@@ -13,6 +13,7 @@ from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.admin.directory import UserDirectory
 from chatkit_bff.auth.sign_ins import SignInRegistry
 from chatkit_bff.chat_sessions.broker import SessionBroker, Workflow
+from chatkit_bff.chat_sessions.late_answers import SessionCreates
 from chatkit_bff.chat_sessions.ledger import MintLedger
 from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
@@ -29,6 +30,7 @@ class Services:
     policies: PolicyStore
     secrets: SecretCache
     ledger: MintLedger
+    creates: SessionCreates
     broker: SessionBroker
     sign_ins: SignInRegistry
     directory: UserDirectory
@@ -38,6 +40,7 @@ class Services:
     clock: Callable[[], float] = time.time
 
     def close(self) -> None:
+        self.creates.close()
         self.chatkit.close()
         self.redis.close()
 
@@ -73,6 +76,13 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         clock=clock,
     )
     ledger = MintLedger(client)
+    creates = SessionCreates(
+        chatkit,
+        ledger,
+        answer_wait=settings.read_timeout,
+        workers=settings.upstream_concurrency,
+        clock=clock,
+    )
     policies = PolicyStore(
         client, claim_variables=settings.state_variable_claims.values(), clock=clock
     )
@@ -85,6 +95,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         workflow=Workflow(settings.workflow_id, settings.workflow_version),
         claim_map=settings.state_variable_claims,
         clock=clock,
+        creates=creates,
     )
     sign_ins = SignInRegistry(client)
     directory = UserDirectory(client)
@@ -96,6 +107,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         policies=policies,
         secrets=secrets,
         ledger=ledger,
+        creates=creates,
         broker=broker,
         sign_ins=sign_ins,
         directory=directory,

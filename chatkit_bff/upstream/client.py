@@ -202,12 +202,21 @@ class ChatKitClient:
         if self._owns_session:
             self._session.close()
 
+    def count_outage(self, kind: OperationKind) -> None:
+        """A caller gave up waiting on a call of this kind: the breaker counts it as failed."""
+        self.breakers[kind].failed(probe=False)
+
     # --- operations ---------------------------------------------------------------------
 
     def create_session(
-        self, params: SessionCreateParams, *, request_id: str | None = None
+        self,
+        params: SessionCreateParams,
+        *,
+        request_id: str | None = None,
+        timeout: float | None = None,
     ) -> ChatSession:
-        """Create a session; `request_id` goes upstream as `X-Client-Request-Id`."""
+        """Create a session; `request_id` goes upstream as `X-Client-Request-Id`. `timeout`
+        replaces the read timeout (and deadline) for a caller that keeps reading a late answer."""
         return self._call(
             "POST",
             "/chatkit/sessions",
@@ -215,6 +224,7 @@ class ChatKitClient:
             kind="create",
             body=params,
             request_id=request_id,
+            timeout=timeout,
         )
 
     def cancel_session(self, session_id: str) -> ChatSession:
@@ -297,16 +307,19 @@ class ChatKitClient:
         query: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
         request_id: str | None = None,
+        timeout: float | None = None,
     ) -> Result:
         """One call through its kind's circuit breaker and the process's concurrency cap."""
         breaker = self.breakers[kind]
         probe = breaker.admit()
         try:
             if self._bulkhead is None:
-                result = self._attempts(method, path, parse, kind, query, body, request_id)
+                result = self._attempts(method, path, parse, kind, query, body, request_id, timeout)
             else:
                 with self._bulkhead.slot():
-                    result = self._attempts(method, path, parse, kind, query, body, request_id)
+                    result = self._attempts(
+                        method, path, parse, kind, query, body, request_id, timeout
+                    )
         except UpstreamError as exc:
             if _is_outage(exc):
                 breaker.failed(probe)
@@ -330,10 +343,12 @@ class ChatKitClient:
         query: Mapping[str, str] | None,
         body: Mapping[str, Any] | None,
         request_id: str | None,
+        timeout: float | None,
     ) -> Result:
         attempts = self._config.max_retries + 1
         wait_budget = self._config.max_retry_wait
-        deadline = self._config.deadline_for(kind)
+        deadline = timeout or self._config.deadline_for(kind)
+        read_timeout = timeout or self._config.read_timeout
         give_up_at = time.monotonic() + deadline
         payload = None if body is None else json.dumps(body, allow_nan=False).encode("utf-8")
         headers = self._headers(with_body=payload is not None)
@@ -345,7 +360,7 @@ class ChatKitClient:
             if left <= 0:
                 message = f"the upstream did not answer within the {deadline:g} s deadline"
                 raise UpstreamTimeout(message)
-            outcome = self._attempt(method, path, query, payload, headers, left)
+            outcome = self._attempt(method, path, query, payload, headers, left, read_timeout)
             elapsed_ms = (time.monotonic() - started) * 1000.0
             if isinstance(outcome, requests.Response) and 200 <= outcome.status_code < 300:
                 logger.debug(
@@ -409,9 +424,10 @@ class ChatKitClient:
         payload: bytes | None,
         headers: Mapping[str, str],
         left: float,
+        read_timeout: float,
     ) -> requests.Response | _Failure:
         connect_timeout = min(self._config.connect_timeout, left)
-        read_timeout = min(self._config.read_timeout, left)
+        read_timeout = min(read_timeout, left)
         try:
             return self._session.request(
                 method,
