@@ -8,6 +8,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from chatkit_bff.json_input import storable_text
+
 
 def upstream_user_id(issuer: str, subject: str) -> str:
     """Stable, opaque id for ChatKit's `user`: never an email or a name, 44 characters."""
@@ -68,12 +70,18 @@ def identity_from_claims(
     admin_groups: Collection[str],
     admin_emails: Collection[str],
 ) -> Identity:
-    """Build the identity from verified ID-token claims; the admin flag is recomputed each time."""
+    """Build the identity from verified ID-token claims; the admin flag is recomputed each time.
+
+    Claim text is made storable first: a provider's JSON may carry lone surrogates.
+    """
+    claims = {k: storable_text(v) if isinstance(v, str) else v for k, v in claims.items()}
     issuer, subject = str(claims["iss"]), str(claims["sub"])
     email = claims.get("email")
     email_verified = claims.get("email_verified") is True
     raw_groups = claims.get("groups") or []
-    groups = tuple(str(g) for g in raw_groups) if isinstance(raw_groups, list) else ()
+    groups = (
+        tuple(storable_text(str(g)) for g in raw_groups) if isinstance(raw_groups, list) else ()
+    )
     is_admin = bool(set(groups) & set(admin_groups)) or (
         email_verified and isinstance(email, str) and email.lower() in admin_emails
     )

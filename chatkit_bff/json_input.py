@@ -78,6 +78,11 @@ def is_encodable(text: str) -> bool:
     return True
 
 
+def storable_text(text: str) -> str:
+    """`text` with any lone surrogate replaced, so Redis and templates can always encode it."""
+    return text if is_encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
+
+
 def parse_json(
     raw: bytes | str,
     *,

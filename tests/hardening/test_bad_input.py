@@ -169,3 +169,16 @@ def test_values_at_the_upstream_edges_are_accepted(admin: ApiCaller, grace: ApiC
 def test_signed_out_bad_json_is_still_a_401(client: FlaskClient) -> None:
     response = client.post("/api/chatkit/session", data=DEEP_ARRAY, content_type="application/json")
     assert response.status_code in (400, 401)
+
+
+def test_claims_with_lone_surrogates_become_storable_text() -> None:
+    from chatkit_bff.identity import identity_from_claims
+
+    identity = identity_from_claims(
+        {"iss": "https://op.example", "sub": "s\ud800", "name": "Ada \udfff", "groups": ["\ud800"]},
+        admin_groups=(),
+        admin_emails=(),
+    )
+    for text in (identity.name, identity.subject, *identity.groups, identity.user_id):
+        text.encode("utf-8")  # would raise on a lone surrogate
+    assert identity.name.startswith("Ada ")
