@@ -92,8 +92,10 @@ class CircuitBreaker:
             raise self._refuse(now)
 
     def succeeded(self, probe: bool) -> None:
-        with self._lock:
-            if probe or self._opened_at is None:
+        """A call answered. Only the probe's answer changes the state: successes in between do
+        not wipe out failures still inside the window."""
+        if probe:
+            with self._lock:
                 self._opened_at = None
                 self._probing = False
                 self._failures.clear()

@@ -149,3 +149,13 @@ def test_half_open_lets_one_probe_through_and_its_outcome_decides() -> None:
     breaker.succeeded(probe)
     assert breaker.state == "closed"
     assert breaker.admit() is False
+
+
+def test_successes_in_between_do_not_hide_failures_within_the_window() -> None:
+    clock = Clock()
+    breaker = CircuitBreaker("read", BreakerConfig(failures=3, window=10, cool_down=5), clock)
+    for _ in range(2):
+        breaker.failed(breaker.admit())
+        breaker.succeeded(breaker.admit())
+    breaker.failed(breaker.admit())
+    assert breaker.state == "open"
