@@ -83,7 +83,7 @@ def gunicorn_app(
     settings = {
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
-        "GUNICORN_THREADS": "4",
+        "GUNICORN_THREADS": "8",
         "ACCESS_LOG": str(access_log),
         "APP_ENV": "development",
         "SECRET_KEY": "gunicorn-test-secret-key-5d0f2b8e9a1c4e7f",
