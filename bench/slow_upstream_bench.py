@@ -26,9 +26,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywhere
 
-from tests.support.servers import redis_server
-
-from tests.support.gunicorn_app import emulator_process, gunicorn_app
+from testing.gunicorn_app import emulator_process, gunicorn_app
+from testing.servers import redis_server
 
 TARGET_P99_MS = 100.0
 

@@ -11,8 +11,8 @@ from typing import Any
 import redis
 
 from chatkit_bff import redis_keys
+from testing.emulator import Emulator
 from tests.admin.conftest import user_id
-from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller
 
 SLOW_CREATE = {"status": 200, "delay_ms": 3000, "count": 1, "path_prefix": "/v1/chatkit/sessions"}

@@ -15,7 +15,7 @@ from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
 from tests.support.flows import ApiCaller
 
 PAGE = ["limit", "order", "after", "before"]

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 
 from app import create_app
+from testing.emulator import Emulator
 from tests.admin.conftest import policy_url, signed_in, user_id
 from tests.history.conftest import message_items
-from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller
 
 

@@ -18,8 +18,8 @@ import pytest
 import redis
 import requests
 
-from tests.support.emulator import Emulator
-from tests.support.gunicorn_app import GunicornApp, emulator_process, gunicorn_app
+from testing.emulator import Emulator
+from testing.gunicorn_app import GunicornApp, emulator_process, gunicorn_app
 
 DEADLINE = 3.0
 THREADS_TOTAL = 2 * 8  # WEB_CONCURRENCY times GUNICORN_THREADS (the production default)

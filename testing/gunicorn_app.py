@@ -14,8 +14,8 @@ from pathlib import Path
 
 import requests
 
-from tests.support.emulator import UPSTREAM_KEY, Emulator
-from tests.support.servers import free_port, wait_for_port
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.servers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
