@@ -17,6 +17,7 @@ from werkzeug.exceptions import MethodNotAllowed
 from chatkit_bff.apps import upstream_user
 from chatkit_bff.errors import Forbidden, InvalidRequest, SignInRequired
 from chatkit_bff.identity import Actor, Identity
+from chatkit_bff.json_input import parse_json_object
 from chatkit_bff.policy.model import Policy
 from chatkit_bff.services import Services
 from chatkit_bff.threads.owners import ThreadOwners
@@ -56,13 +57,10 @@ def is_api_request() -> bool:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a clear 400."""
+    """The request's JSON object, or a clear 400 (bad JSON, too deep, bad Unicode) or 413."""
     if not request.is_json:
         raise InvalidRequest("Send a JSON body with Content-Type: application/json.")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.")
-    return body
+    return parse_json_object(request.get_data(cache=True))
 
 
 def current_policy() -> Policy:

@@ -21,9 +21,11 @@ from chatkit_bff.errors import (
 )
 from chatkit_bff.observability import metrics
 from chatkit_bff.upstream import (
+    CircuitOpenError,
     RateLimitError,
     UpstreamConnectionError,
     UpstreamError,
+    UpstreamSaturatedError,
     UpstreamTimeout,
 )
 from extensions import limiter
@@ -39,6 +41,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     413: "That request is too large",
+    422: "That is more than one request may hold",
     429: "Too many requests",
     500: "Something went wrong",
     502: "The chat service answered with an error",
@@ -57,6 +60,12 @@ def from_upstream(exc: UpstreamError) -> BffError:
         retry = int(exc.retry_after) + 1 if exc.retry_after else 5
         return UpstreamUnavailable(
             f"The chat service is busy; try again in {retry} seconds.", retry_after=retry
+        )
+    if isinstance(exc, CircuitOpenError | UpstreamSaturatedError):
+        retry = math.ceil(exc.retry_after or 1)
+        return UpstreamUnavailable(
+            f"The chat service is not answering right now; try again in {retry} seconds.",
+            retry_after=retry,
         )
     if isinstance(exc, UpstreamTimeout | UpstreamConnectionError):
         return UpstreamUnavailable("The chat service did not answer in time; try again shortly.")

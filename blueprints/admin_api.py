@@ -8,6 +8,7 @@ from werkzeug.datastructures import MultiDict
 
 from chatkit_bff.admin.actions import app_defaults_json, defaults_json, user_policy_json
 from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.query_params import parse_limit
 
 from ._context import admins_only, current_actor, json_body, services
 
@@ -19,15 +20,7 @@ _FALSE = {"", "0", "false", "no", "off"}
 
 
 def _limit(args: MultiDict[str, str], default: int, maximum: int) -> int:
-    raw = args.get("limit", "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise InvalidRequest(
-            f"limit must be a whole number from 1 to {maximum}.",
-            fields={"limit": f"must be 1 to {maximum}"},
-        )
-    return int(raw)
+    return parse_limit(args.get("limit"), maximum=maximum, default=default)
 
 
 def _apply_now() -> bool:

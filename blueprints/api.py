@@ -21,6 +21,7 @@ from ._context import (
     services,
     session_expires_in,
 )
+from ._read_limits import history_limit
 from ._signin import SESSION_AUTH_TIME, current_handle, sign_out
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -126,16 +127,19 @@ def delete_all_my_conversations() -> ResponseReturnValue:
 
 
 @app_route(bp, "/threads", methods=["GET"])
+@history_limit
 def list_threads() -> ResponseReturnValue:
     return jsonify(current_user_threads().list_threads(parse_page_query(request.args)))
 
 
 @app_route(bp, "/threads/<thread_id>", methods=["GET"])
+@history_limit
 def retrieve_thread(thread_id: str) -> ResponseReturnValue:
     return jsonify(current_user_threads().get(check_thread_id(thread_id)))
 
 
 @app_route(bp, "/threads/<thread_id>/items", methods=["GET"])
+@history_limit
 def list_thread_items(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     query = parse_page_query(request.args)

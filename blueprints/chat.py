@@ -45,6 +45,7 @@ from chatkit_bff.upstream import UpstreamError
 from ._apps import app_route, current_chat_app
 from ._context import current_policy, current_user_threads, login_required, services
 from ._errors import from_upstream
+from ._read_limits import export_limit, history_limit
 
 bp = Blueprint("chat", __name__)
 
@@ -100,6 +101,7 @@ def _chatkit_data(policy: Policy, initial_thread: str | None) -> dict[str, Any]:
 
 @app_route(bp, "/", methods=["GET"])
 @login_required
+@history_limit
 def index() -> ResponseReturnValue:
     policy = current_policy()
     query = parse_page_query(_cursor_args(), default_limit=THREADS_PER_PAGE, default_order="desc")
@@ -126,6 +128,7 @@ def index() -> ResponseReturnValue:
 
 @app_route(bp, "/threads/<thread_id>", methods=["GET"])
 @login_required
+@history_limit
 def transcript(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     args = _cursor_args()
@@ -176,6 +179,7 @@ def delete(thread_id: str) -> ResponseReturnValue:
 
 @app_route(bp, "/threads/<thread_id>/export", methods=["GET"])
 @login_required
+@export_limit
 def export(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     fmt = request.args.get("format", "md")
@@ -183,7 +187,8 @@ def export(thread_id: str) -> ResponseReturnValue:
         raise InvalidRequest(
             "Invalid 'format': choose md or json.", fields={"format": "must be md or json"}
         )
-    thread, items = current_user_threads().everything(thread_id)
+    cap = current_app.config["SETTINGS"].export_max_items
+    thread, items = current_user_threads().everything(thread_id, max_items=cap)
     now = datetime.now(UTC)
     body = (
         transcript_markdown(thread, items, now)

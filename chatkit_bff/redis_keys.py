@@ -55,6 +55,17 @@ def upstream_sessions(user_id: str) -> str:
     return f"{PREFIX}upstream-sessions:{user_id}"
 
 
+def maybe_created_sessions(user_id: str) -> str:
+    """Sorted set of client request ids of creates whose answer never came, scored by the time
+    any session they made would have expired."""
+    return f"{PREFIX}maybe-created:{user_id}"
+
+
+def sessions_ended_at(user_id: str) -> str:
+    """When the user's chat sessions were last ended (sign-out, revoke), in unix seconds."""
+    return f"{PREFIX}sessions-ended-at:{user_id}"
+
+
 def user_mints(user_id: str) -> str:
     return f"{PREFIX}mints:{user_id}"
 

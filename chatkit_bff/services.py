@@ -14,13 +14,14 @@ from chatkit_bff.admin.directory import UserDirectory
 from chatkit_bff.admin.erasure import Eraser
 from chatkit_bff.auth.sign_ins import SignInRegistry
 from chatkit_bff.chat_sessions.broker import SessionBroker
+from chatkit_bff.chat_sessions.late_answers import SessionCreates
 from chatkit_bff.chat_sessions.ledger import MintLedger
 from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.retention.job import RetentionJob
 from chatkit_bff.settings import Settings
-from chatkit_bff.upstream import ChatKitClient, ClientConfig
+from chatkit_bff.upstream import BreakerConfig, ChatKitClient, ClientConfig
 
 
 @dataclass
@@ -31,6 +32,7 @@ class Services:
     policies: PolicyStore
     secrets: SecretCache
     ledger: MintLedger
+    creates: SessionCreates
     broker: SessionBroker
     sign_ins: SignInRegistry
     directory: UserDirectory
@@ -42,6 +44,7 @@ class Services:
     clock: Callable[[], float] = time.time
 
     def close(self) -> None:
+        self.creates.close()
         self.chatkit.close()
         self.redis.close()
 
@@ -60,6 +63,13 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             base_url=settings.chatkit_api_base,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
+            deadline=settings.upstream_deadline,
+            max_concurrency=settings.upstream_concurrency,
+            breaker=BreakerConfig(
+                failures=settings.breaker_failures,
+                window=settings.breaker_window,
+                cool_down=settings.breaker_cool_down,
+            ),
         )
     )
     secrets = SecretCache(
@@ -70,6 +80,13 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         clock=clock,
     )
     ledger = MintLedger(client)
+    creates = SessionCreates(
+        chatkit,
+        ledger,
+        answer_wait=settings.read_timeout,
+        workers=settings.upstream_concurrency,
+        clock=clock,
+    )
     policies = PolicyStore(
         client,
         claim_variables=settings.state_variable_claims.values(),
@@ -85,6 +102,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         apps=settings.apps,
         claim_map=settings.state_variable_claims,
         clock=clock,
+        creates=creates,
     )
     sign_ins = SignInRegistry(client, idle_seconds=settings.session_idle_seconds)
     directory = UserDirectory(client)
@@ -96,6 +114,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         policies=policies,
         secrets=secrets,
         ledger=ledger,
+        creates=creates,
         broker=broker,
         sign_ins=sign_ins,
         directory=directory,

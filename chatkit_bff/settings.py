@@ -18,6 +18,8 @@ DEFAULT_API_BASE = "https://api.openai.com/v1"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_EMULATOR_URL = "http://127.0.0.1:8787/v1"
 EMULATOR_API_KEY = "sk-emulator"
+# Items one export request may hold (EXPORT_MAX_ITEMS); every export path reads within it.
+DEFAULT_EXPORT_MAX_ITEMS = 2000
 _PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "dev", "development", "test", "password"}
 
 
@@ -50,6 +52,12 @@ class Settings:
     apps: AppCatalog
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
+    upstream_deadline: float = 10.0
+    upstream_concurrency: int = 3
+    breaker_failures: int = 5
+    breaker_window: float = 30.0
+    breaker_cool_down: float = 30.0
+    export_max_items: int = DEFAULT_EXPORT_MAX_ITEMS
     session_idle_seconds: int = 3600
     session_absolute_seconds: int = 43200
     secret_lock_wait_seconds: float = 10.0
@@ -118,6 +126,17 @@ def _flag(env: Mapping[str, str], name: str, default: bool, problems: list[str])
         return False
     problems.append(f"{name} must be on or off, got {raw!r}")
     return default
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    """A whole number of at least 1 (ASCII digits only)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        problems.append(f"{name} must be a whole number of at least 1, got {raw!r}")
+        return default
+    return int(raw)
 
 
 def _count(env: Mapping[str, str], name: str, problems: list[str]) -> int:
@@ -249,6 +268,12 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         apps=apps,
         connect_timeout=_number(env, "UPSTREAM_CONNECT_TIMEOUT", 3.0, problems),
         read_timeout=_number(env, "UPSTREAM_READ_TIMEOUT", 15.0, problems),
+        upstream_deadline=_number(env, "UPSTREAM_DEADLINE", 10.0, problems),
+        upstream_concurrency=_whole(env, "UPSTREAM_CONCURRENCY", 3, problems),
+        breaker_failures=_whole(env, "UPSTREAM_BREAKER_FAILURES", 5, problems),
+        breaker_window=_number(env, "UPSTREAM_BREAKER_WINDOW", 30.0, problems),
+        breaker_cool_down=_number(env, "UPSTREAM_BREAKER_COOL_DOWN", 30.0, problems),
+        export_max_items=_whole(env, "EXPORT_MAX_ITEMS", DEFAULT_EXPORT_MAX_ITEMS, problems),
         session_idle_seconds=int(_number(env, "SESSION_IDLE_TIMEOUT", 3600, problems)),
         session_absolute_seconds=int(_number(env, "SESSION_ABSOLUTE_LIFETIME", 43200, problems)),
         secret_lock_wait_seconds=_number(env, "SECRET_LOCK_WAIT", 10.0, problems),

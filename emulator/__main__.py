@@ -21,7 +21,8 @@ The control API (no auth) lives beside the emulated one:
 - ``POST /_emulator/threads`` ``{"user", "title"?, "status"?, "created_at"?, "id"?, "items"?}``
 - ``POST /_emulator/threads/<id>/items`` ``{"items": [...]}``
 - ``POST /_emulator/seed`` ``{"threads": [...]}`` (the seed file format)
-- ``GET /_emulator/sessions``: ``{"sessions": [ChatSession...]}`` with current statuses
+- ``GET /_emulator/sessions``: ``{"sessions": [ChatSession...]}`` with current statuses and
+  each one's ``client_request_id`` (the ``X-Client-Request-Id`` header it was created with)
 - ``GET|DELETE /_emulator/requests``: ``{"requests": [{"method", "path", "query", "json",
   "status", "headers"}]}`` of emulated-API calls (header names lowercase, key redacted)
 - ``GET|PUT /_emulator/faults`` ``{"latency_ms"?, "error_rate"?, "error_status"?,

@@ -19,7 +19,8 @@ def create_session() -> Response:
     known = state.config.workflows
     if known and session_request.workflow["id"] not in known:
         raise not_found(f"Workflow with id '{session_request.workflow['id']}' not found.")
-    return jsonify(state.store.create_session(session_request))
+    client_request_id = request.headers.get("X-Client-Request-Id")
+    return jsonify(state.store.create_session(session_request, client_request_id))
 
 
 @api.post("/sessions/<session_id>/cancel")

@@ -19,6 +19,9 @@ BASE = {
     "redis_keys",
     "upstream",
     "observability",
+    "json_input",
+    "query_params",
+    "access_log",
 }
 # What each part of chatkit_bff may import besides itself and the base.
 ALLOWED: dict[str, set[str]] = {
@@ -40,6 +43,9 @@ BASE_MAY_IMPORT = {
     "settings": {"csp_sources", "apps"},
     "csp": {"settings"},
     "upstream": {"observability"},  # its calls feed the metrics and carry the request id
+    "json_input": {"errors"},
+    "query_params": {"errors"},
+    "identity": {"json_input"},
 }
 NEVER_IN_PRODUCT = ("emulator", "tests", "testing", "bench", "blueprints", "app", "extensions")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -12,9 +11,9 @@ import redis
 from redis.client import Pipeline
 
 from chatkit_bff import redis_keys
-from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.identity import Actor
 from chatkit_bff.policy.model import flatten
+from chatkit_bff.query_params import parse_stream_id
 
 AuditAction = Literal[
     "policy.update",  # a user's overrides replaced
@@ -28,7 +27,6 @@ AuditAction = Literal[
     "user.erase",  # an admin erased a user: the only entry about them that is kept
 ]
 
-_STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 MAX_PAGE = 100
 
 
@@ -106,14 +104,8 @@ def _change_json(change: FieldChange) -> dict[str, Any]:
 
 
 def check_cursor(value: str | None, name: str = "before") -> str | None:
-    if value in (None, ""):
-        return None
-    assert value is not None
-    if not _STREAM_ID.match(value):
-        raise InvalidRequest(
-            f"{name} must be an audit entry id.", fields={name: "must be an audit entry id"}
-        )
-    return value
+    """An audit entry id to page before (checked so Redis never sees a malformed one)."""
+    return parse_stream_id(value, name=name, problem="must be an audit entry id")
 
 
 class AuditLog:

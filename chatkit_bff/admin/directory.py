@@ -24,8 +24,8 @@ from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.identity import Identity
 
 MAX_PAGE = 100
-_CURSOR = re.compile(r"^(\d{1,16}):([A-Za-z0-9_.\-]{1,512})$")
-USER_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,512}$")
+_CURSOR = re.compile(r"([0-9]{1,16}):([A-Za-z0-9_.\-]{1,512})")
+USER_ID = re.compile(r"[A-Za-z0-9_.\-]{1,512}")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ Position = tuple[int, str]  # (score, user id) in the sorted set
 def parse_cursor(raw: str | None) -> Position | None:
     if not raw:
         return None
-    match = _CURSOR.match(raw)
+    match = _CURSOR.fullmatch(raw)
     if not match:
         raise InvalidRequest("cursor is not valid.", fields={"cursor": "is not a valid cursor"})
     return int(match.group(1)), match.group(2)
@@ -127,7 +127,7 @@ class UserDirectory:
             pipe.execute()
 
     def get(self, user_id: str) -> DirectoryUser | None:
-        if not USER_ID.match(user_id):
+        if not USER_ID.fullmatch(user_id):
             return None
         return _user(self._redis.hgetall(redis_keys.user_record(user_id)))  # type: ignore[arg-type]
 

@@ -12,6 +12,7 @@ import redis
 from redis.lock import Lock
 
 from chatkit_bff.apps import AppCatalog, ChatApp, upstream_user
+from chatkit_bff.chat_sessions.late_answers import SessionCreates
 from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
 from chatkit_bff.chat_sessions.secret_cache import CachedSecret, SecretCache
 from chatkit_bff.chat_sessions.state_variables import state_variables_for
@@ -85,9 +86,11 @@ class SessionBroker:
         ledger: MintLedger,
         apps: AppCatalog,
         claim_map: Mapping[str, str],
+        creates: SessionCreates | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
+        self._creates = creates
         self._redis = redis_client
         self._policies = policies
         self._cache = cache
@@ -162,7 +165,11 @@ class SessionBroker:
     def _mint(self, user_id: str, params: SessionCreateParams) -> CachedSecret:
         created_at = int(self._clock())
         try:
-            session = self._client.create_session(params)
+            session = (
+                self._creates.create(user_id, params)
+                if self._creates is not None
+                else self._client.create_session(params)
+            )
         except UpstreamError:
             metrics.CHAT_SESSION_MINTS.labels(outcome="failed").inc()
             raise
@@ -196,6 +203,10 @@ class SessionBroker:
             except UpstreamError as exc:
                 # The secret is gone from our cache either way; upstream expires it on its own.
                 log.warning("could not cancel chat session %s: %s", session_id, exc)
+        unanswered = self._ledger.maybe_created(user_id)
+        if unanswered:
+            # Cancelled when their answer comes (see late_answers); else they expire unused.
+            log.info("user %s has %d unanswered session creates", user_id, len(unanswered))
         return cancelled
 
 

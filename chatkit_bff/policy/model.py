@@ -6,6 +6,8 @@ import copy
 import hashlib
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NewType
@@ -26,10 +28,17 @@ BUILT_IN: dict[str, Any] = {
     "state_variables": {},
     "mint_requests_per_minute": 30,
     "retention_days": None,
+    "history_requests_per_minute": 120,
+    "exports_per_hour": 30,
 }
 
 MAX_STATE_VARIABLES = 64
 MAX_STATE_KEY_LENGTH = 64
+# What the upstream can take for a state variable: names of these characters, strings of at most
+# this many characters without control characters, numbers a JSON reader holds exactly.
+STATE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_STATE_STRING_LENGTH = 512
+MAX_STATE_NUMBER = 2**53
 _INT_CEILING = 2**31 - 1
 MAX_RETENTION_DAYS = 3650
 _NESTED = ("file_upload", "history", "state_variables")
@@ -53,6 +62,8 @@ _RULES: dict[str, IntRule | type[bool]] = {
     "automatic_thread_titling": bool,
     "mint_requests_per_minute": IntRule(1, 100_000),
     "retention_days": IntRule(1, MAX_RETENTION_DAYS, nullable=True),
+    "history_requests_per_minute": IntRule(1, 100_000),
+    "exports_per_hour": IntRule(1, 100_000),
 }
 
 
@@ -82,6 +93,9 @@ class Policy:
     mint_requests_per_minute: int
     # Conversations older than this many days are deleted by `retention run`; None keeps them.
     retention_days: int | None = None
+    # This app's own per-user limits on heavy reads (history pages and API, exports).
+    history_requests_per_minute: int = BUILT_IN["history_requests_per_minute"]
+    exports_per_hour: int = BUILT_IN["exports_per_hour"]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -94,6 +108,8 @@ class Policy:
             state_variables=dict(data["state_variables"]),
             mint_requests_per_minute=data["mint_requests_per_minute"],
             retention_days=data["retention_days"],
+            history_requests_per_minute=data["history_requests_per_minute"],
+            exports_per_hour=data["exports_per_hour"],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -113,6 +129,8 @@ class Policy:
             "state_variables": dict(self.state_variables),
             "mint_requests_per_minute": self.mint_requests_per_minute,
             "retention_days": self.retention_days,
+            "history_requests_per_minute": self.history_requests_per_minute,
+            "exports_per_hour": self.exports_per_hour,
         }
 
 
@@ -133,22 +151,54 @@ def _check_value(path: str, value: Any, errors: dict[str, str]) -> None:
         errors[path] = f"must be at most {rule.maximum}"
 
 
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+
+
+def _state_value_problem(item: Any) -> str | None:
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, str):
+        if len(item) > MAX_STATE_STRING_LENGTH:
+            return f"must be at most {MAX_STATE_STRING_LENGTH} characters"
+        if has_control_characters(item):
+            return "must not hold control characters (line breaks, tabs, NUL)"
+        return None
+    if isinstance(item, float) and not math.isfinite(item):
+        return "must be a finite number"
+    if isinstance(item, int | float):
+        if abs(item) > MAX_STATE_NUMBER:
+            return f"must be between -2^53 and 2^53 ({MAX_STATE_NUMBER})"
+        return None
+    return "must be a string, number or true/false"
+
+
+def _field_name(key: str) -> str:
+    """A name safe to echo back as an error field: printable, short."""
+    shown = "".join(char if char.isprintable() else "?" for char in key[:80])
+    return shown.encode("utf-8", "replace").decode("utf-8")
+
+
 def check_state_variables(
     value: Any, errors: dict[str, str], path: str = "state_variables"
 ) -> None:
-    """Upstream bounds: at most 64 keys of up to 64 characters; values str, int, float or bool."""
+    """Upstream bounds: at most 64 names of `[A-Za-z0-9_.-]{1,64}`; values strings (at most 512
+    characters, no control characters), finite numbers within ±2^53, or true/false."""
     if not isinstance(value, dict):
         errors[path] = "must be an object of names to values"
         return
     if len(value) > MAX_STATE_VARIABLES:
         errors[path] = f"must have at most {MAX_STATE_VARIABLES} variables"
     for key, item in value.items():
-        if not key or len(key) > MAX_STATE_KEY_LENGTH:
-            errors[f"{path}.{key[:80]}"] = f"names must be 1 to {MAX_STATE_KEY_LENGTH} characters"
-        elif not isinstance(item, str | int | float | bool) or item is None:
-            errors[f"{path}.{key}"] = "must be a string, number or true/false"
-        elif isinstance(item, float) and not math.isfinite(item):
-            errors[f"{path}.{key}"] = "must be a finite number"
+        if not STATE_NAME_PATTERN.fullmatch(key):
+            errors[f"{path}.{_field_name(key)}"] = (
+                f"names must be 1 to {MAX_STATE_KEY_LENGTH} characters: "
+                "letters A-Z, digits, _ . or -"
+            )
+            continue
+        problem = _state_value_problem(item)
+        if problem:
+            errors[f"{path}.{key}"] = problem
 
 
 def _whole_numbers(document: dict[str, Any]) -> dict[str, Any]:
