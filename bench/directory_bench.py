@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from chatkit_bff import redis_keys as keys
 from chatkit_bff.admin.directory import UserDirectory
 from chatkit_bff.admin.search import terms_of
-from tests.support.servers import redis_server
+from testing.servers import redis_server
 
 FIRST = ["mary", "james", "li", "fatima", "olga", "juan", "aiko", "noah", "amara", "omar",
          "grace", "alan", "ada", "linus", "mei", "ivan"]  # fmt: skip

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT))
 
 from chatkit_bff.auth.dev_users import DEMO_USERS  # noqa: E402
 from chatkit_bff.policy.store import PolicyStore  # noqa: E402
-from tests.history.item_factory import mixed_items  # noqa: E402
-from tests.support.servers import free_port, redis_server, wait_for_port  # noqa: E402
+from testing.items import mixed_items  # noqa: E402
+from testing.servers import free_port, redis_server, wait_for_port  # noqa: E402
 
 API_KEY = "sk-bench-5e3b1d9f7a2c4e6b8d0f1a3c5e7b9d2f"
 SECRET_KEY = "bench-secret-key-9d7b5f3a1e2c4b6d8f0a2c4e6b8d0f1a"

@@ -17,7 +17,7 @@ from markupsafe import escape
 
 from chatkit_bff.rendering.markdown import _cleaner, _render
 from chatkit_bff.rendering.urls import safe_image_url
-from tests.history.item_factory import _ANSWER
+from testing.items import _ANSWER
 
 _ALIGN = {f"text-align:{side}": f"md-align-{side}" for side in ("left", "center", "right")}
 
