@@ -74,12 +74,15 @@ def _remember(environment: Any, **_: Any) -> None:
 @events.quitting.add_listener
 def _summary(environment: Any, **_: Any) -> None:
     stats = environment.stats
+    base = next((e for e in stats.entries.values() if e.name == BASELINE), None)
+    floor = base.get_response_time_percentile(0.5) if base and base.num_requests else 0
     print(
-        f"\n{'endpoint':<34}{'requests':>9}{'req/s':>9}{'p50':>8}{'p95':>8}{'p99':>8}{'errors':>8}"
+        f"\n{'endpoint':<34}{'requests':>9}{'req/s':>9}{'p50':>8}{'p95':>8}{'p99':>8}"
+        f"{'errors':>8}{'p50 / baseline':>16}"
     )
     for entry in sorted(stats.entries.values(), key=lambda e: e.name):
-        _row(entry.name, entry)
-    _row("all", stats.total)
+        _row(entry.name, entry, floor)
+    _row("all", stats.total, floor)
     print(f"\nerrors: {stats.total.num_failures} (target 0)")
     if "checkpoint" in _memory:
         before, after = _memory["checkpoint"], _memory.get("end", _peak_worker_rss())
