@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from chatkit_bff.auth.dev_users import DEMO_USERS  # noqa: E402
+from chatkit_bff.identity import Actor  # noqa: E402
+from chatkit_bff.policy.model import validate_overrides  # noqa: E402
 from chatkit_bff.policy.store import PolicyStore  # noqa: E402
 from testing.items import mixed_items  # noqa: E402
 from testing.servers import free_port, redis_server, wait_for_port  # noqa: E402
@@ -62,8 +64,9 @@ def main() -> int:
 
     with ExitStack() as stack:
         redis_url = stack.enter_context(redis_server())
-        PolicyStore(redis.Redis.from_url(redis_url)).set_defaults(
-            {"mint_requests_per_minute": 100_000}, actor="load test"
+        PolicyStore(redis.Redis.from_url(redis_url)).replace_defaults(
+            validate_overrides({"mint_requests_per_minute": 100_000}),
+            actor=Actor("load-test", "Load test"),
         )  # 10 people share 3 demo users: the default limit would refuse most mints
         upstream = stack.enter_context(emulator(20, API_KEY))
         seed_history(upstream)
