@@ -11,7 +11,6 @@ from chatkit_bff.auth.reauthentication import is_recent, reauthentication_url
 from chatkit_bff.chat_sessions.broker import MintRequest
 from chatkit_bff.errors import InvalidRequest, RateLimited
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
-from extensions import limiter
 
 from ._context import (
     current_user_threads,
@@ -56,7 +55,6 @@ def _counted_mint_request() -> MintRequest:
 
 
 @bp.post("/chatkit/session")
-@limiter.exempt  # its limit is the user's policy, counted by the broker in the same round trip
 def create_chatkit_session() -> ResponseReturnValue:
     prepared = _counted_mint_request()
     body = json_body()
