@@ -52,11 +52,11 @@ def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterato
         "app:create_app()",
     ]  # fmt: skip
     with process(args, env, port) as url:
-        wait_for_workers(url)
+        _wait_for_workers(url)
         yield url
 
 
-def wait_for_workers(url: str, timeout: float = 60.0) -> None:
+def _wait_for_workers(url: str, timeout: float = 60.0) -> None:
     """The port opens before the workers have built the app; wait until one answers."""
     deadline = time.monotonic() + timeout
     host = urlsplit(url)

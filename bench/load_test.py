@@ -23,7 +23,7 @@ from pathlib import Path
 
 import redis
 import requests
-from _harness import emulator, wait_for_workers
+from _harness import emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -92,7 +92,6 @@ def main() -> int:
         stack.callback(server.wait, 30)
         stack.callback(server.terminate)
         wait_for_port(port, timeout=60)
-        wait_for_workers(f"http://127.0.0.1:{port}", timeout=180)
         locust_env = {
             **os.environ,
             "LOAD_TEST_SEED": str(SEED),

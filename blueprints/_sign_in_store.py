@@ -13,13 +13,11 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Callable
 from typing import Any
 
 import redis
 from flask import Flask, Request, Response, request, session
 from flask.sessions import SessionInterface, SessionMixin
-from redis.client import Pipeline
 from werkzeug.datastructures import CallbackDict
 
 from chatkit_bff import redis_keys
@@ -32,7 +30,6 @@ SESSION_ID_BYTES = 32
 ANONYMOUS_SECONDS = 600
 #: The session key that says somebody is signed in.
 SIGNED_IN_MARK = "identity"
-_REMEMBERED_SIGN_INS = 10_000
 _SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32,64}")
 
 
@@ -60,9 +57,6 @@ class ServerSignIn(CallbackDict[str, Any], SessionMixin):
         self.from_cookie = from_cookie
         #: Redis could not be read: nothing about this session can be trusted or saved.
         self.unavailable = unavailable
-        #: Results of the endpoint's prefetch (see `RedisSignInInterface.prefetchers`), run in
-        #: the same round trip as this sign-in's read: (user id it was for, its token, results).
-        self.prefetched: tuple[str, Any, list[Any]] | None = None
         self.new = not stored
         self.modified = False
         self.accessed = False
@@ -113,11 +107,6 @@ class RedisSignInInterface(SessionInterface):
         # Nobody signed in yet (a sign-in under way, a CSRF token for the demo sign-in page):
         # kept briefly, so a flood of started sign-ins cannot grow Redis for long.
         self._anonymous_seconds = min(self._idle_seconds, ANONYMOUS_SECONDS)
-        #: Per "METHOD /path": queue reads for the signed-in user on the sign-in's own read, so
-        #: that a hot endpoint costs one round trip. Only a guess: the view must check that
-        #: the user it was for is the one signed in (`ServerSignIn.prefetched`).
-        self.prefetchers: dict[str, Callable[[Pipeline, str], Any]] = {}
-        self._user_of_sid: dict[str, str] = {}
 
     def _key(self, sid: str) -> str:
         return self._prefix + sid
@@ -127,41 +116,17 @@ class RedisSignInInterface(SessionInterface):
         if not sid:
             return ServerSignIn(None, new_session_id(), stored=False, from_cookie=False)
         if _SESSION_ID.fullmatch(sid):
-            # Flask matches the URL only after opening the session: look the route up as sent.
-            prefetch = self.prefetchers.get(f"{request.method} {request.path}")
-            user_id = self._user_of_sid.get(sid) if prefetch else None
-            prefetched = None
             try:
                 # Reading also pushes back the idle timer: one round trip, not two.
-                if prefetch is None or user_id is None:
-                    raw = self._redis.getex(self._key(sid), ex=self._idle_seconds)
-                else:
-                    with self._redis.pipeline(transaction=False) as pipe:
-                        pipe.getex(self._key(sid), ex=self._idle_seconds)
-                        token = prefetch(pipe, user_id)
-                        results = pipe.execute()
-                    raw, prefetched = results[0], (user_id, token, results)
-                data = _decode(raw)
+                data = _decode(self._redis.getex(self._key(sid), ex=self._idle_seconds))
             except redis.RedisError as error:
                 log.error("session store unavailable: %s", type(error).__name__)
                 return ServerSignIn(
                     None, new_session_id(), stored=False, from_cookie=True, unavailable=True
                 )
             if data is not None:
-                found = ServerSignIn(data, sid, stored=True, from_cookie=True)
-                found.prefetched = prefetched
-                self._remember_user(sid, data)
-                return found
+                return ServerSignIn(data, sid, stored=True, from_cookie=True)
         return ServerSignIn(None, new_session_id(), stored=False, from_cookie=True)
-
-    def _remember_user(self, sid: str, data: dict[str, Any]) -> None:
-        """A sign-in's user never changes (its id is new at every sign-in): remember it."""
-        identity = data.get(SIGNED_IN_MARK)
-        if not isinstance(identity, dict) or not isinstance(identity.get("user_id"), str):
-            return
-        if len(self._user_of_sid) >= _REMEMBERED_SIGN_INS:
-            self._user_of_sid.clear()
-        self._user_of_sid[sid] = identity["user_id"]
 
     def regenerate(self, server_session: ServerSignIn) -> None:
         """Give the session a fresh id and forget the old one (no session fixation)."""

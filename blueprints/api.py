@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, session
-from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from chatkit_bff.auth.my_sign_ins import end_my_sign_in, my_sign_ins
@@ -19,7 +18,6 @@ from ._context import (
     services,
     session_expires_in,
 )
-from ._sign_in_store import RedisSignInInterface, current_sign_in
 from ._signin import SESSION_AUTH_TIME, current_handle, sign_out
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -29,21 +27,10 @@ MAX_SECRET_LENGTH = 4096
 DELETE_ALL_PAGE = "/account/conversations/delete-all"
 
 
-@bp.record_once
-def _prefetch_mint_reads(state: BlueprintSetupState) -> None:
-    """A cached call's reads ride on the sign-in's read: one Redis round trip in all."""
-    interface = getattr(state.app, "session_interface", None)
-    if isinstance(interface, RedisSignInInterface):
-        broker = state.app.extensions["chatkit_bff"].broker
-        interface.prefetchers["POST /api/chatkit/session"] = broker.queue_reads
-
-
 def _counted_mint_request() -> MintRequest:
     """The user's policy and cached secret, with this call counted against their limit."""
     broker = services().broker
-    prefetched = current_sign_in().prefetched
-    queued = (prefetched[1], prefetched[2]) if prefetched is not None else None
-    prepared = broker.prepare(require_identity(), queued)
+    prepared = broker.prepare(require_identity())
     if not prepared.hit.allowed:
         retry_after = broker.refuse(prepared)
         raise RateLimited(

@@ -6,10 +6,9 @@ import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import redis
-from redis.client import Pipeline
 
 from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
 from chatkit_bff.chat_sessions.mint_limit import Hit, MintLimiter
@@ -88,17 +87,6 @@ class _Guess:
 _REMEMBERED_GUESSES = 10_000
 
 
-@dataclass(frozen=True)
-class QueuedReads:
-    """Where `queue_reads` put its commands on a pipeline, and what it guessed."""
-
-    user_id: str
-    now: float
-    guess: _Guess | None
-    first: int  # index of its first command in the pipeline's results
-    member: str  # this call's entry in the limit window (when guessed)
-
-
 class SessionBroker:
     def __init__(
         self,
@@ -124,38 +112,22 @@ class SessionBroker:
         # A guess at each user's cache key and limit, only ever verified against the fresh policy.
         self._last_guess: dict[str, _Guess] = {}
 
-    def queue_reads(self, pipe: Pipeline, user_id: str) -> QueuedReads:
-        """Queue what `prepare` reads for `user_id` on someone else's pipeline (one round trip
-        with other work); hand the pipeline's results to `prepare` with what this returns."""
-        guess = self._last_guess.get(user_id)
-        reads = QueuedReads(user_id, self._clock(), guess, len(pipe.command_stack), "")
-        self._policies.queue_layers(pipe, user_id)
-        if guess is not None:
-            self._cache.queue_get(pipe, user_id, guess.fingerprint)
-            member = self._limiter.queue_hit(pipe, user_id, guess.limit, reads.now)
-            reads = replace(reads, member=member)
-        return reads
-
-    def prepare(
-        self,
-        identity: Identity,
-        queued: tuple[QueuedReads, list[object]] | None = None,
-    ) -> MintRequest:
+    def prepare(self, identity: Identity) -> MintRequest:
         """Read the user's policy, their cached secret and count this call, in one round trip.
 
         The cache key and the limit depend on the policy, so doing all three would take two
         round trips; the secret is read and the call counted under what the policy gave last
         time, checked against the policy just read, and only a match is used (a policy change
-        simply costs a second round trip). `queued`: reads already made by `queue_reads`.
+        simply costs a second round trip).
         """
-        user_id = identity.user_id
-        if queued is None or queued[0].user_id != user_id:
-            with self._redis.pipeline(transaction=False) as pipe:
-                reads = self.queue_reads(pipe, user_id)
-                queued = (reads, pipe.execute())
-        reads, all_results = queued
-        results = all_results[reads.first :]
-        guess, now, member = reads.guess, reads.now, reads.member
+        user_id, now = identity.user_id, self._clock()
+        guess = self._last_guess.get(user_id)
+        with self._redis.pipeline(transaction=False) as pipe:
+            self._policies.queue_layers(pipe, user_id)
+            if guess is not None:
+                self._cache.queue_get(pipe, user_id, guess.fingerprint)
+                member = self._limiter.queue_hit(pipe, user_id, guess.limit, now)
+            results = pipe.execute()
         policy = self._policies.parse_layers(results[0]).effective
         params = session_params(identity, policy, self._workflow, self._claim_map)
         key = fingerprint({k: v for k, v in params.items() if k != "user"})

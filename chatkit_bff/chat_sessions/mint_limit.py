@@ -7,9 +7,8 @@ against, so a new limit starts a fresh window (as flask-limiter does with its li
 
 from __future__ import annotations
 
-import itertools
 import math
-import os
+import secrets
 from dataclasses import dataclass
 
 import redis
@@ -18,9 +17,7 @@ from redis.client import Pipeline
 from chatkit_bff import redis_keys as keys
 
 WINDOW_SECONDS = 60
-_COMMANDS = 4
-_TAG = os.urandom(3).hex()  # with the pid (forked workers share this), unique per process
-_calls = itertools.count()  # queued by `queue_hit`, read back by `Hit.from_results`
+_COMMANDS = 4  # queued by `queue_hit`, read back by `Hit.from_results`
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,7 @@ class MintLimiter:
     def queue_hit(self, pipe: Pipeline, user_id: str, limit: int, now: float) -> str:
         """Queue recording one call at `now`; returns the member to pass to `read_hit`."""
         key = keys.mint_window(user_id, limit)
-        member = f"{now:.6f}:{os.getpid()}-{_TAG}:{next(_calls)}"
+        member = f"{now:.6f}:{secrets.token_hex(4)}"
         pipe.zremrangebyscore(key, "-inf", now - WINDOW_SECONDS)
         pipe.zadd(key, {member: now})
         pipe.zcard(key)
