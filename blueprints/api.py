@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, g, jsonify, request, session
 from flask.typing import ResponseReturnValue
 
 from chatkit_bff.auth.my_sign_ins import end_my_sign_in, my_sign_ins
 from chatkit_bff.auth.reauthentication import is_recent, reauthentication_url
 from chatkit_bff.chat_sessions.broker import MintRequest
-from chatkit_bff.errors import InvalidRequest, RateLimited
+from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
+from extensions import limiter
 
 from ._context import (
+    current_identity,
     current_user_threads,
     json_body,
     require_identity,
@@ -27,23 +29,29 @@ MAX_SECRET_LENGTH = 4096
 DELETE_ALL_PAGE = "/account/conversations/delete-all"
 
 
-def _counted_mint_request() -> MintRequest:
-    """The user's policy and cached secret, with this call counted against their limit."""
-    broker = services().broker
-    prepared = broker.prepare(require_identity())
-    if not prepared.hit.allowed:
-        retry_after = broker.refuse(prepared)
-        raise RateLimited(
-            f"Too many requests: at most {prepared.hit.limit} per 1 minute. "
-            f"Try again in {retry_after} seconds.",
-            retry_after=retry_after,
-        )
+def _mint_request() -> MintRequest:
+    """The user's policy and cached secret, read once per request (the limiter needs the policy)."""
+    if "mint_request" not in g:
+        g.mint_request = services().broker.prepare(require_identity())
+    prepared: MintRequest = g.mint_request
     return prepared
 
 
+def _mint_limit() -> str:
+    return f"{_mint_request().policy.mint_requests_per_minute}/minute"
+
+
+def _user_key() -> str:
+    return "user:" + require_identity().user_id
+
+
 @bp.post("/chatkit/session")
+@limiter.limit(
+    _mint_limit,
+    key_func=_user_key,
+    exempt_when=lambda: current_identity() is None,
+)
 def create_chatkit_session() -> ResponseReturnValue:
-    prepared = _counted_mint_request()
     body = json_body()
     current = body.get("current_client_secret")
     if current is not None and (not isinstance(current, str) or len(current) > MAX_SECRET_LENGTH):
@@ -56,7 +64,7 @@ def create_chatkit_session() -> ResponseReturnValue:
         raise InvalidRequest(f"Unknown field: {sorted(unknown)[0]}.")
     # The cache is keyed by the signed-in user: naming someone else's secret (or a stale one)
     # is the same as a first call; naming the user's own current secret asks for a new one.
-    secret = services().broker.client_secret(prepared, current)
+    secret = services().broker.client_secret(_mint_request(), current)
     return jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
 
 

@@ -42,11 +42,6 @@ class NotFound(BffError):
     code = "not_found"
 
 
-class RateLimited(BffError):
-    status = 429
-    code = "rate_limited"
-
-
 class UpstreamFailed(BffError):
     """ChatKit answered, but not with something we can use."""
 

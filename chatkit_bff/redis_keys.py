@@ -81,8 +81,3 @@ def logout_token_seen(issuer: str, jti: str) -> str:
     """A back-channel logout token already acted on (replays are refused)."""
     digest = hashlib.sha256(f"{issuer}\n{jti}".encode()).hexdigest()
     return f"{PREFIX}logout-jti:{digest}"
-
-
-def mint_window(user_id: str, limit: int) -> str:
-    """Sorted set of a user's recent chat-session calls (by time), counted against `limit`."""
-    return f"{PREFIX}mint-window:{user_id}:{limit}"

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import redis
 
 from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
-from chatkit_bff.chat_sessions.mint_limit import Hit, MintLimiter
 from chatkit_bff.chat_sessions.secret_cache import CachedSecret, SecretCache
 from chatkit_bff.chat_sessions.state_variables import state_variables_for
 from chatkit_bff.errors import Busy
@@ -72,19 +71,9 @@ class MintRequest:
     params: SessionCreateParams
     fingerprint: str
     cached: CachedSecret | None
-    #: This call, counted against the user's `mint_requests_per_minute`.
-    hit: Hit
 
 
-@dataclass(frozen=True)
-class _Guess:
-    """What a user's policy gave last time: their cache key and their call limit."""
-
-    fingerprint: str
-    limit: int
-
-
-_REMEMBERED_GUESSES = 10_000
+_REMEMBERED_FINGERPRINTS = 10_000
 
 
 class SessionBroker:
@@ -108,47 +97,34 @@ class SessionBroker:
         self._workflow = workflow
         self._claim_map = claim_map
         self._clock = clock
-        self._limiter = MintLimiter(redis_client)
-        # A guess at each user's cache key and limit, only ever verified against the fresh policy.
-        self._last_guess: dict[str, _Guess] = {}
+        # A guess at each user's cache key, only ever verified against the fresh policy.
+        self._last_fingerprint: dict[str, str] = {}
 
     def prepare(self, identity: Identity) -> MintRequest:
-        """Read the user's policy, their cached secret and count this call, in one round trip.
+        """Read the user's policy, and their cached secret under the key it last had, at once.
 
-        The cache key and the limit depend on the policy, so doing all three would take two
-        round trips; the secret is read and the call counted under what the policy gave last
-        time, checked against the policy just read, and only a match is used (a policy change
-        simply costs a second round trip).
+        The cache key depends on the policy, so reading both would take two round trips; the
+        guessed key is checked against the fingerprint of the policy just read, and only a
+        match is used (a policy change simply costs the second read).
         """
-        user_id, now = identity.user_id, self._clock()
-        guess = self._last_guess.get(user_id)
+        user_id = identity.user_id
+        guess = self._last_fingerprint.get(user_id)
         with self._redis.pipeline(transaction=False) as pipe:
             self._policies.queue_layers(pipe, user_id)
             if guess is not None:
-                self._cache.queue_get(pipe, user_id, guess.fingerprint)
-                member = self._limiter.queue_hit(pipe, user_id, guess.limit, now)
+                self._cache.queue_get(pipe, user_id, guess)
             results = pipe.execute()
         policy = self._policies.parse_layers(results[0]).effective
         params = session_params(identity, policy, self._workflow, self._claim_map)
         key = fingerprint({k: v for k, v in params.items() if k != "user"})
-        limit = policy.mint_requests_per_minute
-        if guess is not None and guess.limit == limit:
-            hit = self._limiter.read_hit(results, user_id, limit, member)
-        else:
-            hit = self._limiter.hit(user_id, limit, now)
-        if guess is not None and guess.fingerprint == key:
+        if key == guess:
             cached = self._cache.parse(results[1], user_id, key)
         else:
             cached = self._cache.get(user_id, key)
-        if guess != _Guess(key, limit):
-            if len(self._last_guess) >= _REMEMBERED_GUESSES:
-                self._last_guess.clear()
-            self._last_guess[user_id] = _Guess(key, limit)
-        return MintRequest(identity, policy, params, key, cached, hit)
-
-    def refuse(self, request: MintRequest) -> int:
-        """Take back a call over the limit; returns the seconds until one is allowed again."""
-        return self._limiter.refuse(request.hit, self._clock())
+            if len(self._last_fingerprint) >= _REMEMBERED_FINGERPRINTS:
+                self._last_fingerprint.clear()
+            self._last_fingerprint[user_id] = key
+        return MintRequest(identity, policy, params, key, cached)
 
     def client_secret(self, request: MintRequest, current: str | None = None) -> CachedSecret:
         """The user's secret: from cache, or one new upstream session for all callers.

@@ -56,12 +56,10 @@ def previous(text: str) -> str:
 SAME = [
     _ANSWER.format(n=7),
     "Sure! Here's a quick summary:\n\n- **Revenue** grew 12%\n- *Costs* fell\n- `EBITDA` flat",
-    "# Plan\n\n## Step 1\n\nInstall it:\n\n```bash\npip install chatkit-bff\n```\n\n"
-    "## Step 2\n\nRun it.",
-    "1. First\n2. Second\n   - nested *item*\n   - another\n3. Third\n\n"
-    "> Note: quoted text\n> spans lines.",
+    "# Plan\n\n## Step 1\n\nInstall it:\n\n```bash\npip install chatkit-bff\n```\n\n## Step 2\n\nRun it.",
+    "1. First\n2. Second\n   - nested *item*\n   - another\n3. Third\n\n> Note: quoted text\n> spans lines.",
     "| Name | Qty | Price |\n|:-----|:---:|------:|\n| Tea | 2 | 3.50 |\n| Cake | 1 | 4.00 |",
-    'See [the docs](https://docs.example.com/a?b=1&c=2 "Docs") and ![chart](https://cdn.example.com/c.png).',
+    "See [the docs](https://docs.example.com/a?b=1&c=2 \"Docs\") and ![chart](https://cdn.example.com/c.png).",
     "An image over http is its alt text: ![old chart](http://cdn.example.com/c.png)",
     "Use `<div>` for blocks; write `a < b && c > d` in code.\n\nAlso: 5 > 3 and 2 < 4.",
     "Raw HTML is text: <b>bold?</b> <script>alert(1)</script>",
