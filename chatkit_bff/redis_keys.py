@@ -10,6 +10,8 @@ POLICY_DEFAULTS = PREFIX + "policy:defaults"
 SIGN_IN_PREFIX = PREFIX + "session:"
 AUDIT_STREAM = PREFIX + "audit"
 USERS_INDEX = PREFIX + "users"
+#: Prefix index of the directory: `<case-folded name word or email>\x00<user id>`, scores 0.
+USERS_SEARCH_INDEX = PREFIX + "users:search"
 MINT_LOG = PREFIX + "mints"
 USERS_WITH_OVERRIDES = PREFIX + "policy:overridden-users"
 CACHED_SECRET_PATTERN = PREFIX + "secret:*"
