@@ -15,6 +15,8 @@ from ._context import admins_only, current_actor, json_body, services
 bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 bp.before_request(admins_only)
 
+MAX_QUERY_LENGTH = 200  # as documented; a name or email prefix is far shorter
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -34,8 +36,14 @@ def _apply_now() -> bool:
 
 @bp.get("/users")
 def users() -> ResponseReturnValue:
+    query = request.args.get("q", "")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidRequest(
+            f"q must be at most {MAX_QUERY_LENGTH} characters.",
+            fields={"q": f"must be at most {MAX_QUERY_LENGTH} characters"},
+        )
     page = services().directory.page(
-        request.args.get("q", ""),
+        query,
         request.args.get("cursor") or None,
         _limit(request.args, default=20, maximum=100),
     )

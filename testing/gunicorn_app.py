@@ -17,7 +17,7 @@ import requests
 from testing.emulator import UPSTREAM_KEY, Emulator
 from testing.servers import free_port, wait_for_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 

@@ -9,6 +9,7 @@ the upstream, so nobody can use it.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 import time
@@ -68,7 +69,9 @@ class SessionCreates:
         started = self._clock()
         expires = params.get("expires_after")
         lifetime = float(expires["seconds"]) if expires else 600.0
+        # The create runs in the caller's context (its trace span and request id go along).
         future = self._pool.submit(
+            contextvars.copy_context().run,
             self._client.create_session,
             params,
             request_id=request_id,

@@ -376,8 +376,13 @@ class ChatKitClient:
         give_up_at = time.monotonic() + deadline
         payload = None if body is None else json.dumps(body, allow_nan=False).encode("utf-8")
         headers = self._headers(with_body=payload is not None)
-        # One id for every attempt of this call: the attempts are one logical request.
-        headers[CLIENT_REQUEST_ID_HEADER] = request_id or str(uuid.uuid4())
+        # One id for every attempt of this call: the attempts are one logical request. A create
+        # names itself (its late answer is matched by it); other calls carry the id of the
+        # request they serve, so an operator can follow one request upstream.
+        if request_id:
+            headers[CLIENT_REQUEST_ID_HEADER] = request_id
+        else:
+            headers.setdefault(CLIENT_REQUEST_ID_HEADER, str(uuid.uuid4()))
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
             left = give_up_at - started

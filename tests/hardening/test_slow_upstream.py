@@ -69,7 +69,7 @@ def test_a_20_second_upstream_leaves_health_and_pages_answering(
     served: GunicornApp, slow_emulator: Emulator
 ) -> None:
     users = [served.signed_in(name) for name in ("grace", "alan", "ada")]
-    slow_emulator._send("PUT", "/faults", {"latency_ms": 20_000})
+    slow_emulator.control("PUT", "/faults", {"latency_ms": 20_000})
 
     slow_results: list[tuple[int, float, requests.Response]] = []
     health: list[float] = []
