@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import time
@@ -15,10 +14,10 @@ from pathlib import Path
 import requests
 
 from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.http_sign_in import dev_signed_in
 from testing.servers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
-_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 @contextmanager
@@ -59,18 +58,7 @@ class GunicornApp:
 
     def signed_in(self, user: str = "grace") -> requests.Session:
         """A browser-like session signed in through the demo sign-in."""
-        http = requests.Session()
-        page = http.get(f"{self.url}/login", timeout=10)
-        match = _META_CSRF.search(page.text)
-        assert match, "no csrf-token on /login"
-        answer = http.post(
-            f"{self.url}/login/dev",
-            data={"user": user, "next": "/", "csrf_token": match.group(1)},
-            allow_redirects=False,
-            timeout=10,
-        )
-        assert answer.status_code == 302, answer.text[:300]
-        return http
+        return dev_signed_in(self.url, user)
 
 
 @contextmanager
