@@ -22,6 +22,7 @@ from chatkit_bff.upstream import (
     UpstreamTimeout,
 )
 from chatkit_bff.upstream.breaker import CircuitBreaker
+from testing.clock import Clock
 
 from .conftest import Emulator, MakeClient
 
@@ -113,17 +114,14 @@ def test_every_attempt_of_a_call_carries_one_client_request_id(
     assert ids[0] == ids[1] != ids[2]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+def breaker_on(clock: Clock, failures: int) -> CircuitBreaker:
+    """A read breaker that opens after `failures` in 10 s and cools down for 5 s."""
+    return CircuitBreaker("read", BreakerConfig(failures=failures, window=10, cool_down=5), clock)
 
 
 def test_the_breaker_opens_on_failures_within_the_window_only() -> None:
     clock = Clock()
-    breaker = CircuitBreaker("read", BreakerConfig(failures=3, window=10, cool_down=5), clock)
+    breaker = breaker_on(clock, failures=3)
     for _ in range(2):
         breaker.failed(breaker.admit())
     clock.now += 11  # the first two fall out of the window
@@ -136,7 +134,7 @@ def test_the_breaker_opens_on_failures_within_the_window_only() -> None:
 
 def test_half_open_lets_one_probe_through_and_its_outcome_decides() -> None:
     clock = Clock()
-    breaker = CircuitBreaker("read", BreakerConfig(failures=1, window=10, cool_down=5), clock)
+    breaker = breaker_on(clock, failures=1)
     breaker.failed(breaker.admit())
     with pytest.raises(CircuitOpenError):
         breaker.admit()
@@ -157,7 +155,7 @@ def test_half_open_lets_one_probe_through_and_its_outcome_decides() -> None:
 
 def test_successes_in_between_do_not_hide_failures_within_the_window() -> None:
     clock = Clock()
-    breaker = CircuitBreaker("read", BreakerConfig(failures=3, window=10, cool_down=5), clock)
+    breaker = breaker_on(clock, failures=3)
     for _ in range(2):
         breaker.failed(breaker.admit())
         breaker.succeeded(breaker.admit())
