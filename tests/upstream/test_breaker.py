@@ -82,20 +82,32 @@ def test_answers_that_are_the_callers_fault_do_not_open_the_circuit(
     assert client.list_threads(user="alice")["data"] == []
 
 
-def test_the_cap_on_concurrent_calls_fails_the_extra_call_at_once(
+def test_the_cap_on_concurrent_calls_fails_the_extra_call_after_a_short_wait(
     make_client: MakeClient, emulator: Emulator
 ) -> None:
-    client = make_client(max_concurrency=1)
-    emulator.script_faults({"status": 200, "delay_ms": 1500, "count": 1, "method": "GET"})
+    client = make_client(max_concurrency=1, slot_wait=0.2)
+    emulator.script_faults({"status": 200, "delay_ms": 2000, "count": 1, "method": "GET"})
     slow = threading.Thread(target=lambda: client.list_threads(user="alice"))
     slow.start()
     time.sleep(0.3)
     started = time.monotonic()
     with pytest.raises(UpstreamSaturatedError):
         client.list_threads(user="alice")
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.2  # the wait, not the slow call's 2 s
     slow.join()
     assert client.list_threads(user="alice")["data"] == []
+
+
+def test_a_burst_waits_for_a_slot_instead_of_failing(
+    make_client: MakeClient, emulator: Emulator
+) -> None:
+    client = make_client(max_concurrency=1, slot_wait=5.0)
+    emulator.script_faults({"status": 200, "delay_ms": 300, "count": 1, "method": "GET"})
+    first = threading.Thread(target=lambda: client.list_threads(user="alice"))
+    first.start()
+    time.sleep(0.1)
+    assert client.list_threads(user="alice")["data"] == []  # waited for the first to end
+    first.join()
 
 
 def test_every_attempt_of_a_call_carries_one_client_request_id(
