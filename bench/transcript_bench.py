@@ -1,6 +1,6 @@
 """How long the chat pages take to render: a 1,000-item transcript and the thread list.
 
-Run: ``python bench/transcript_bench.py [--runs N] [--cold K]``
+Run: ``python bench/transcript_bench.py [--runs N] [--cold K] [--profile P]``
 
 Starts a private Redis and a ChatKit emulator (its own process, as the upstream is), seeds a
 thread of 1,000 items (every item type in turn), 60 small threads and K more 1,000-item
@@ -12,6 +12,8 @@ upstream's ten pages of 100); the default 100-item page is measured too. Each of
 Server time is measured inside the app (a WSGI wrapper, until the body is sent); client time
 adds the loopback HTTP. Baselines from the same run: a bare ``/healthz`` request, and the
 upstream fetch alone (the thread and its ten item pages, straight from the emulator).
+Then P more new 1,000-item threads are viewed once each under cProfile (not timed), and the top
+entries are printed, so the next person sees where a first view spends its time.
 Targets: a first view (nothing cached) of the 1,000-item transcript at p50 <= 1.5 x the
 upstream fetch alone and <= 50 ms; a repeat view p50 < 150 ms (exits 1 when one is missed).
 """
@@ -19,7 +21,10 @@ upstream fetch alone and <= 50 ms; a repeat view p50 < 150 ms (exits 1 when one 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import logging
+import pstats
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 from app import create_app
 from chatkit_bff.auth.dev_users import demo_user
+from chatkit_bff.identity import Actor
+from chatkit_bff.policy.model import validate_overrides
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
 from testing.emulator import Emulator
 from testing.items import mixed_items
@@ -59,8 +66,16 @@ class ServerTimer:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.samples: dict[str, list[float]] = {}
+        self.profiled: set[str] = set()  # requests of these paths run under `profiler`
+        self.profiler = cProfile.Profile()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterator[bytes]:
+        key = environ["PATH_INFO"] + (
+            "?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""
+        )
+        profiled = key in self.profiled
+        if profiled:  # in the request's own thread, which is the one cProfile watches
+            self.profiler.enable()
         started = time.perf_counter()
         body = self.app(environ, start_response)
         try:
@@ -69,9 +84,8 @@ class ServerTimer:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
-            key = environ["PATH_INFO"] + (
-                "?" + environ["QUERY_STRING"] if environ.get("QUERY_STRING") else ""
-            )
+            if profiled:
+                self.profiler.disable()
             self.samples.setdefault(key, []).append((time.perf_counter() - started) * 1000.0)
 
     def take(self, key: str, count: int, timeout: float = 5.0) -> list[float]:
@@ -162,6 +176,19 @@ def upstream_fetch(client: ChatKitClient, thread_id: str) -> None:
         after = page["last_id"]
 
 
+def profile_report(profiler: cProfile.Profile, views: int) -> str:
+    out = io.StringIO()
+    print(f"\nWhere a first view spends its time ({views} views, cProfile):", file=out)
+    stats = pstats.Stats(profiler, stream=out)
+    print("-- our code and the libraries on the path, by cumulative time:", file=out)
+    stats.sort_stats("cumulative").print_stats(
+        r"chatkit_bff|blueprints|jinja2|markupsafe|nh3|httpx|flask/templating", 18
+    )
+    print("-- everything, by own time:", file=out)
+    stats.strip_dirs().sort_stats("tottime").print_stats(15)
+    return out.getvalue()
+
+
 def report(name: str, server: list[float], client: list[float], baseline: float) -> float:
     p50, p95 = percentile(server, 0.5), percentile(server, 0.95)
     print(
@@ -177,6 +204,9 @@ def main() -> int:
     parser.add_argument(
         "--cold", type=int, default=10, help="1,000-item threads viewed once each (default 10)"
     )
+    parser.add_argument(
+        "--profile", type=int, default=3, help="first views profiled, not timed (default 3)"
+    )
     arguments = parser.parse_args()
     runs: int = arguments.runs
     user = demo_user("grace")
@@ -186,7 +216,8 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     logging.getLogger("chatkit_bff").setLevel(logging.ERROR)
     with redis_server() as redis_url, emulator(0, API_KEY) as emulator_url:
-        thread_id, cold_ids = seed(emulator_url, user_id, arguments.cold)
+        thread_id, new_ids = seed(emulator_url, user_id, arguments.cold + arguments.profile)
+        cold_ids, profiled_ids = new_ids[: arguments.cold], new_ids[arguments.cold :]
         app = create_app(
             {
                 "APP_ENV": "development",
@@ -199,8 +230,10 @@ def main() -> int:
             }
         )
         # The bench reads far more than a person would: lift the user's history limit.
-        app.extensions["chatkit_bff"].policies.set_overrides(
-            user_id, {"history_requests_per_minute": 100_000}, actor="bench"
+        app.extensions["chatkit_bff"].policies.replace_overrides(
+            user_id,
+            validate_overrides({"history_requests_per_minute": 100_000}),
+            actor=Actor("bench", "Transcript bench"),
         )
         timer = ServerTimer(app.wsgi_app)
         app.wsgi_app = timer  # type: ignore[method-assign]
@@ -214,7 +247,7 @@ def main() -> int:
 
             pages = {
                 "GET /healthz": "/healthz",
-                f"thread list (20 of {OTHER_THREADS + 1 + len(cold_ids)})": "/",
+                f"thread list (20 of {OTHER_THREADS + 1 + len(new_ids)})": "/",
                 "transcript, 100-item page": f"/threads/{thread_id}",
                 f"transcript, all {TRANSCRIPT_ITEMS} items": f"/threads/{thread_id}?limit=1000",
             }
@@ -229,10 +262,17 @@ def main() -> int:
                 get(f"/threads/{cold_id}?limit=1000")
                 cold_times += timer.take(f"/threads/{cold_id}?limit=1000", 1)
 
+            timer.profiled = {f"/threads/{profiled_id}?limit=1000" for profiled_id in profiled_ids}
+            for path in timer.profiled:
+                get(path)
+                timer.take(path, 1)
+
             upstream = ChatKitClient(ClientConfig(api_key=API_KEY, base_url=f"{emulator_url}/v1"))
             upstream_times = measure(lambda: upstream_fetch(upstream, thread_id), runs)
             upstream.close()
 
+    if profiled_ids:
+        print(profile_report(timer.profiler, len(profiled_ids)))
     print(f"{runs} runs per page; {items_seen} items rendered on the 1,000-item page\n")
     healthz = percentile(results["GET /healthz"][0], 0.5)
     for name, (server_times, client_times) in results.items():
