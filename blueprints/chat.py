@@ -19,7 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.policy.model import Policy
-from chatkit_bff.rendering import render_items
+from chatkit_bff.rendering.ahead import RenderAhead
 from chatkit_bff.retention.schedule import DeletionNote, deletion_note
 from chatkit_bff.threads.archive import ThreadArchive, archive_filename
 from chatkit_bff.threads.export import (
@@ -124,7 +124,9 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         default_order="asc",
     )
     try:
-        thread, page = current_user_threads().transcript(thread_id, query)
+        with RenderAhead() as ahead:  # each page rendered while the next one is fetched
+            thread, page = current_user_threads().transcript(thread_id, query, ahead.add)
+            items_html = ahead.html()
     except InvalidRequest as error:
         if not _is_stale_cursor(error):
             raise
@@ -137,7 +139,7 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         thread=thread,
         title=thread_title(thread),
         items=page["data"],
-        items_html=render_items(page["data"]),
+        items_html=items_html,
         links=page_links(page, query),
         limit=limit,
         chatkit=_chatkit_data(current_policy(), thread_id),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatkit_bff.rendering.ahead import RenderAhead
 from chatkit_bff.rendering.items import (
     annotation_sources,
     datetime_human,
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 __all__ = [
+    "RenderAhead",
     "annotation_sources",
     "item_kind",
     "pretty_json",
