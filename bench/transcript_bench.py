@@ -13,8 +13,10 @@ Server time is measured inside the app (a WSGI wrapper, until the body is sent);
 adds the loopback HTTP. Baselines from the same run: a bare ``/healthz`` request, and the
 upstream fetch alone (the thread and its ten item pages, straight from the emulator), taken
 once before each view of the 1,000-item transcript, so both see the same load on the machine.
-Then P more new 1,000-item threads are viewed once each under cProfile (not timed), and the top
-entries are printed, so the next person sees where a first view spends its time.
+Then P more new 1,000-item threads are profiled (cProfile, not timed) and the top entries
+printed, so the next person sees where a first view spends its time: their items rendered in
+this thread (the view renders in a helper thread, which the view's profile does not see), then
+their views (the request's thread: upstream calls, waiting for the rendering, the page).
 Targets: a first view (nothing cached) of the 1,000-item transcript at p50 <= 1.5 x the
 upstream fetch alone and <= 50 ms; a repeat view p50 < 150 ms (exits 1 when one is missed).
 """
@@ -42,7 +44,8 @@ from app import create_app
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.identity import Actor
 from chatkit_bff.policy.model import validate_overrides
-from chatkit_bff.upstream import ChatKitClient, ClientConfig
+from chatkit_bff.rendering import render_items
+from chatkit_bff.upstream import ChatKitClient, ClientConfig, ThreadItem
 from testing.emulator import Emulator
 from testing.items import mixed_items
 from testing.servers import redis_server, serve_in_thread
@@ -176,33 +179,52 @@ def sign_in(http: requests.Session, base: str) -> None:
         raise SystemExit(f"sign-in failed: HTTP {response.status_code}")
 
 
-def upstream_fetch(client: ChatKitClient, thread_id: str) -> None:
+def upstream_fetch(client: ChatKitClient, thread_id: str) -> list[ThreadItem]:
+    """The thread and all its items, as the transcript view fetches them."""
     client.retrieve_thread(thread_id)
+    items: list[ThreadItem] = []
     after = None
     while True:
         page = client.list_items(thread_id, limit=100, order="asc", after=after)
+        items += page["data"]
         if not page["has_more"]:
-            return
+            return items
         after = page["last_id"]
 
 
-def profile_report(profiler: cProfile.Profile, views: int) -> str:
+def profile_rendering(client: ChatKitClient, thread_ids: list[str]) -> cProfile.Profile:
+    """`render_items` of each thread's items, under cProfile (nothing of them cached yet)."""
+    profiler = cProfile.Profile()
+    for thread_id in thread_ids:
+        items = upstream_fetch(client, thread_id)
+        profiler.enable()
+        render_items(items)
+        profiler.disable()
+    return profiler
+
+
+def profile_report(title: str, profiler: cProfile.Profile, calls: str) -> str:
     out = io.StringIO()
-    print(f"\nWhere a first view spends its time ({views} views, cProfile):", file=out)
+    print(f"\n{title} (cProfile):", file=out)
     stats = pstats.Stats(profiler, stream=out)
     print("-- our code and the libraries on the path, by cumulative time:", file=out)
-    stats.sort_stats("cumulative").print_stats(
-        r"chatkit_bff|blueprints|jinja2|markupsafe|nh3|httpx|flask/templating", 18
-    )
+    stats.sort_stats("cumulative").print_stats(calls, 14)
     print("-- everything, by own time:", file=out)
-    stats.strip_dirs().sort_stats("tottime").print_stats(15)
+    stats.strip_dirs().sort_stats("tottime").print_stats(12)
     return out.getvalue()
+
+
+def fetch_row(name: str, samples: list[float]) -> None:
+    print(
+        f"{name:<38} p50 {percentile(samples, 0.5):7.1f} ms  "
+        f"p95 {percentile(samples, 0.95):7.1f} ms"
+    )
 
 
 def report(name: str, server: list[float], client: list[float], baseline: float) -> float:
     p50, p95 = percentile(server, 0.5), percentile(server, 0.95)
     print(
-        f"{name:<34} server p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
+        f"{name:<38} server p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
         f"(client p50 {percentile(client, 0.5):7.1f} ms)  x{p50 / baseline:6.1f} /healthz"
     )
     return p50
@@ -248,10 +270,12 @@ def main() -> int:
         timer = ServerTimer(app.wsgi_app)
         app.wsgi_app = timer  # type: ignore[method-assign]
         upstream = ChatKitClient(ClientConfig(api_key=API_KEY, base_url=f"{emulator_url}/v1"))
-        upstream_times: list[float] = []
+        # The fetch alone, taken before each repeat view and before each first view.
+        repeat_fetches: list[float] = []
+        first_fetches: list[float] = []
 
-        def fetch_alone() -> None:
-            upstream_times.append(timed(lambda: upstream_fetch(upstream, thread_id)))
+        def fetch_alone(samples: list[float]) -> None:
+            samples.append(timed(lambda: upstream_fetch(upstream, thread_id)))
 
         for _ in range(WARMUP):
             upstream_fetch(upstream, thread_id)
@@ -271,17 +295,18 @@ def main() -> int:
             }
             results: dict[str, tuple[list[float], list[float]]] = {}
             for name, path in pages.items():
-                before = fetch_alone if path.endswith("?limit=1000") else None
+                before = partial(fetch_alone, repeat_fetches) if path.endswith("=1000") else None
                 client_times = measure(partial(get, path), runs, before)
                 results[name] = (timer.take(path, runs + WARMUP)[WARMUP:], client_times)
             items_seen = get(f"/threads/{thread_id}?limit=1000").count('class="item item--')
 
             cold_times = []
             for cold_id in cold_ids:
-                fetch_alone()
+                fetch_alone(first_fetches)
                 get(f"/threads/{cold_id}?limit=1000")
                 cold_times += timer.take(f"/threads/{cold_id}?limit=1000", 1)
 
+            rendering = profile_rendering(upstream, profiled_ids)
             timer.profiled = {f"/threads/{profiled_id}?limit=1000" for profiled_id in profiled_ids}
             for path in timer.profiled:
                 get(path)
@@ -289,41 +314,53 @@ def main() -> int:
         upstream.close()
 
     if profiled_ids:
-        print(profile_report(timer.profiler, len(profiled_ids)))
+        count = len(profiled_ids)
+        print(
+            profile_report(
+                f"Rendering the items of {count} new 1,000-item threads",
+                rendering,
+                r"chatkit_bff|markupsafe|nh3|json",
+            )
+        )
+        print(
+            profile_report(
+                f"{count} first views, the request's thread",
+                timer.profiler,
+                r"chatkit_bff|blueprints|jinja2|flask/templating|requests|urllib3",
+            )
+        )
     print(f"{runs} runs per page; {items_seen} items rendered on the 1,000-item page\n")
     healthz = percentile(results["GET /healthz"][0], 0.5)
     for name, (server_times, client_times) in results.items():
         report(name, server_times, client_times, healthz)
     transcript_p50 = percentile(results[f"transcript, all {TRANSCRIPT_ITEMS} items"][0], 0.5)
-    upstream_p50 = percentile(upstream_times, 0.5)
-    print(
-        f"{'upstream fetch alone (1 + 10 calls)':<34} p50 {upstream_p50:7.1f} ms  "
-        f"p95 {percentile(upstream_times, 0.95):7.1f} ms"
-    )
+    repeat_fetch = percentile(repeat_fetches, 0.5)
+    fetch_row("upstream fetch alone, by repeat views", repeat_fetches)
     if cold_times:
         print(
-            f"{f'first views, {len(cold_times)} new 1,000-item threads':<34} "
+            f"{f'first views, {len(cold_times)} new 1,000-item threads':<38} "
             f"server p50 {percentile(cold_times, 0.5):7.1f} ms  "
             f"p95 {percentile(cold_times, 0.95):7.1f} ms  (nothing cached)"
         )
+        fetch_row("upstream fetch alone, by first views", first_fetches)
     print(
         f"\n1,000-item transcript, repeat views: server p50 {transcript_p50:.1f} ms = "
-        f"{transcript_p50 / upstream_p50:.2f} x the upstream fetch alone "
-        f"(+{transcript_p50 - upstream_p50:.1f} ms), {transcript_p50 / healthz:.0f} x /healthz"
+        f"{transcript_p50 / repeat_fetch:.2f} x the upstream fetch alone "
+        f"(+{transcript_p50 - repeat_fetch:.1f} ms), {transcript_p50 / healthz:.0f} x /healthz"
     )
     verdict = "meets" if transcript_p50 < TARGET_P50_MS else "MISSES"
     print(f"repeat views: target p50 < {TARGET_P50_MS:.0f} ms: {verdict}")
     ok = transcript_p50 < TARGET_P50_MS
     if cold_times:
         first = percentile(cold_times, 0.5)
-        ratio = first / upstream_p50
-        first_ok = ratio <= TARGET_FIRST_VIEW_RATIO and first <= TARGET_FIRST_VIEW_MS
+        ratio = first / percentile(first_fetches, 0.5)
+        ratio_ok, time_ok = ratio <= TARGET_FIRST_VIEW_RATIO, first <= TARGET_FIRST_VIEW_MS
         print(
-            f"first views: server p50 {first:.1f} ms = {ratio:.2f} x the upstream fetch alone "
-            f"(target <= {TARGET_FIRST_VIEW_RATIO} x and <= {TARGET_FIRST_VIEW_MS:.0f} ms): "
-            f"{'meets' if first_ok else 'MISSES'}"
+            f"first views: server p50 {first:.1f} ms = {ratio:.2f} x the upstream fetch alone: "
+            f"target <= {TARGET_FIRST_VIEW_RATIO} x {'meets' if ratio_ok else 'MISSES'}, "
+            f"target <= {TARGET_FIRST_VIEW_MS:.0f} ms {'meets' if time_ok else 'MISSES'}"
         )
-        ok = ok and first_ok
+        ok = ok and ratio_ok and time_ok
     return 0 if ok else 1
 
 
