@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask import Blueprint
 
-from chatkit_bff.retention.job import RetentionBusy, RetentionOptions, RunReport
+from chatkit_bff.apps import DEFAULT_APP
+from chatkit_bff.retention.job import Owner, RetentionBusy, RetentionOptions, RunReport
 
 from ._context import services
 
@@ -43,12 +44,19 @@ def run(dry_run: bool, limit: int | None, rate: float) -> None:
 
 def _print(report: RunReport) -> None:
     verb = "would delete" if report.dry_run else "deleted"
-    for owner, count in sorted(report.deleted.items()):
-        click.echo(f"{owner}: {verb} {count} thread{'s' if count != 1 else ''}")
+    for owner, count in sorted(report.deleted.items(), key=lambda pair: _label(pair[0])):
+        click.echo(f"{_label(owner)}: {verb} {count} thread{'s' if count != 1 else ''}")
     start = "resumed from the checkpoint; " if report.resumed else ""
     click.echo(
         f"{start}examined {report.examined} threads; {verb} {report.total_deleted} "
-        f"of {len(report.deleted)} user(s)"
+        f"of {report.users} user(s)"
         + ("; complete" if report.finished else "")
         + ("; stopped at --limit, run again to continue" if report.stopped_at_limit else "")
     )
+
+
+def _label(owner: Owner) -> str:
+    """`u_…` (the default app, or an upstream user we do not know), `u_… in <app>` otherwise."""
+    if owner.app is None or owner.app == DEFAULT_APP:
+        return owner.user_id
+    return f"{owner.user_id} in {owner.app}"

@@ -95,6 +95,20 @@ def thread_owner(thread_id: str) -> str:
     return f"{PREFIX}thread-owner:{thread_id}"
 
 
+def app_user(upstream_user_id: str) -> str:
+    """Whose upstream `user` this is in which chat app: `{"user_id", "app"}` (JSON).
+
+    One key per upstream id, read and written with single-key commands only: the retention job
+    looks owners up one by one, and the key belongs to no user's hash slot.
+    """
+    return f"{PREFIX}app-user:{upstream_user_id}"
+
+
+def app_users_of(user_id: str) -> str:
+    """Hash of one user's upstream ids in the chat apps: app slug -> upstream user id."""
+    return f"{PREFIX}app-users-of:{user_id}"
+
+
 def provider_session_user(provider_sid: str) -> str:
     """The user id signed in under one provider session (`sid`), for sid-only logout tokens."""
     return f"{PREFIX}provider-sid-user:{provider_sid}"

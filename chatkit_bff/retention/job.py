@@ -23,6 +23,7 @@ import redis
 from chatkit_bff import redis_keys as keys
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.admin.directory import UserDirectory
+from chatkit_bff.apps import DEFAULT_APP, AppUsers
 from chatkit_bff.identity import Actor
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.retention.schedule import is_due
@@ -53,6 +54,14 @@ class RetentionOptions:
     rate_limit_retries: int = 8  # 429 answers in a row before the run gives up
 
 
+@dataclass(frozen=True)
+class Owner:
+    """Whose threads: our user and the chat app, or (app None) an upstream user we do not know."""
+
+    user_id: str
+    app: str | None
+
+
 @dataclass
 class RunReport:
     """What one run did; `finished` is False when it stopped before walking every thread."""
@@ -60,7 +69,7 @@ class RunReport:
     dry_run: bool
     resumed: bool = False
     examined: int = 0
-    deleted: Counter[str] = field(default_factory=Counter)  # per owner (would-delete in dry run)
+    deleted: Counter[Owner] = field(default_factory=Counter)  # would-delete in a dry run
     finished: bool = False
     stopped_at_limit: bool = False
     problem: str | None = None
@@ -68,6 +77,11 @@ class RunReport:
     @property
     def total_deleted(self) -> int:
         return sum(self.deleted.values())
+
+    @property
+    def users(self) -> int:
+        """How many people (or unknown upstream users) lost threads."""
+        return len({owner.user_id for owner in self.deleted})
 
 
 class RetentionBusy(Exception):
@@ -109,6 +123,7 @@ class RetentionJob:
         redis_client: redis.Redis,
         policies: PolicyStore,
         directory: UserDirectory,
+        app_users: AppUsers,
         audit: AuditLog,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -117,6 +132,7 @@ class RetentionJob:
         self._redis = redis_client
         self._policies = policies
         self._directory = directory
+        self._app_users = app_users
         self._audit = audit
         self._clock = clock
         self._sleep = sleep
@@ -140,7 +156,7 @@ class RetentionJob:
     def _walk(self, options: RetentionOptions, report: RunReport) -> None:
         now = self._clock()
         pacer = _Pacer(options.requests_per_second, time.monotonic, self._sleep)
-        retention = _OwnerRetention(self._policies, self._directory)
+        retention = _OwnerRetention(self._policies, self._directory, self._app_users)
         cursor = None if options.dry_run else self._checkpoint()
         report.resumed = cursor is not None
         restarts = 0
@@ -171,7 +187,8 @@ class RetentionJob:
             kept_last: str | None = None
             stopped = False
             for thread in page["data"]:
-                if not is_due(thread["created_at"], retention.days(thread["user"]), now):
+                owner, days = retention.of(thread["user"])
+                if not is_due(thread["created_at"], days, now):
                     report.examined += 1
                     kept_last = thread["id"]
                     continue
@@ -188,7 +205,7 @@ class RetentionJob:
                         report.problem = f"deleting a thread failed: {exc}"
                         stopped = True
                         break
-                report.deleted[thread["user"]] += 1
+                report.deleted[owner] += 1
             if kept_last is not None:
                 cursor = kept_last
             if options.dry_run:
@@ -246,21 +263,27 @@ class RetentionJob:
             self._redis.delete(keys.RETENTION_LOCK)
 
     def _audit_run(self, report: RunReport) -> None:
-        for owner, count in sorted(report.deleted.items()):
-            user = self._directory.get(owner)
+        per_user: dict[str, dict[str, int]] = {}
+        for owner, count in report.deleted.items():
+            per_user.setdefault(owner.user_id, {})[owner.app or ""] = count
+        for user_id, by_app in sorted(per_user.items()):
+            user = self._directory.get(user_id)
+            details: dict[str, object] = {"threads_deleted": sum(by_app.values())}
+            if "" not in by_app:  # a user of ours: in which apps (an unknown one has none)
+                details["apps"] = dict(sorted(by_app.items()))
             self._audit.add(
                 JOB_ACTOR,
                 "retention.delete",
-                target_user_id=owner,
+                target_user_id=user_id,
                 target_name=user.name if user else None,
-                details={"threads_deleted": count},
+                details=details,
             )
         self._audit.add(
             JOB_ACTOR,
             "retention.run",
             details={
                 "threads_deleted": report.total_deleted,
-                "users": len(report.deleted),
+                "users": report.users,
                 "threads_examined": report.examined,
                 "finished": report.finished,
             },
@@ -268,20 +291,36 @@ class RetentionJob:
 
 
 class _OwnerRetention:
-    """Each owner's effective `retention_days`, read once per run (unknown users: the default)."""
+    """Each upstream user's owner and effective `retention_days`, read once per run.
 
-    def __init__(self, policies: PolicyStore, directory: UserDirectory) -> None:
+    An app's upstream id maps back through `AppUsers`; the default app's is our user id (in the
+    users directory); anyone else is unknown and follows the global default.
+    """
+
+    def __init__(
+        self, policies: PolicyStore, directory: UserDirectory, app_users: AppUsers
+    ) -> None:
         self._policies = policies
         self._directory = directory
+        self._app_users = app_users
         self._default: int | None = policies.defaults().effective.retention_days
-        self._known: dict[str, int | None] = {}
+        self._known: dict[str, tuple[Owner, int | None]] = {}
 
-    def days(self, owner: str) -> int | None:
-        if owner not in self._known:
+    def of(self, upstream_user_id: str) -> tuple[Owner, int | None]:
+        known = self._known.get(upstream_user_id)
+        if known is None:
             if len(self._known) >= _REMEMBERED_OWNERS:
                 self._known.clear()
-            if self._directory.get(owner) is None:
-                self._known[owner] = self._default
-            else:
-                self._known[owner] = self._policies.effective(owner).retention_days
-        return self._known[owner]
+            known = self._look_up(upstream_user_id)
+            self._known[upstream_user_id] = known
+        return known
+
+    def _look_up(self, upstream_user_id: str) -> tuple[Owner, int | None]:
+        mapped = self._app_users.owner(upstream_user_id)
+        if mapped is not None:
+            owner = Owner(mapped.user_id, mapped.app)
+        elif self._directory.get(upstream_user_id) is not None:
+            owner = Owner(upstream_user_id, DEFAULT_APP)
+        else:
+            return Owner(upstream_user_id, None), self._default
+        return owner, self._policies.effective(owner.user_id, owner.app).retention_days

@@ -194,6 +194,7 @@ def test_a_429_waits_as_long_as_the_upstream_asks(
             redis_client=svc.redis,
             policies=svc.policies,
             directory=svc.directory,
+            app_users=svc.app_users,
             audit=svc.audit,
             sleep=slept.append,
         )
