@@ -208,6 +208,8 @@ class RetentionJob:
                 report.deleted[owner] += 1
             if kept_last is not None:
                 cursor = kept_last
+            # Still running: keep the lock (a dry run too, which saves no checkpoint).
+            self._redis.expire(keys.RETENTION_LOCK, _LOCK_SECONDS)
             if options.dry_run:
                 pass
             elif not stopped and (not page["has_more"] or not page["data"]):
@@ -255,7 +257,6 @@ class RetentionJob:
             self._redis.delete(keys.RETENTION_CURSOR)
         else:
             self._redis.set(keys.RETENTION_CURSOR, cursor)
-        self._redis.expire(keys.RETENTION_LOCK, _LOCK_SECONDS)
 
     def _release(self, token: str) -> None:
         raw = self._redis.get(keys.RETENTION_LOCK)

@@ -233,3 +233,31 @@ def test_an_app_thread_whose_owner_is_not_written_down_follows_the_global_defaul
     emulator.seed_thread(owner, created_at=int(now - 91 * DAY))
     assert _run(app).exit_code == 0
     assert _ids(emulator) == {young["id"]}  # 30 days: past Support's 14, within the global 90
+
+
+def test_admins_set_an_apps_retention_on_its_page_and_its_pages_say_when_threads_go(
+    app: Flask, emulator: Emulator
+) -> None:
+    client = app.test_client()
+    assert dev_sign_in(client, "ada").status_code == 302
+    admin = ApiCaller(client)
+    page = admin.get("/admin/apps/support").get_data(as_text=True)
+    assert 'name="retention_days"' in page
+    saved = client.post(
+        "/admin/apps/support", data={"retention_days": "21", "csrf_token": admin.token}
+    )
+    assert saved.status_code == 302
+    entry = admin.get("/admin/api/audit?limit=1").get_json()["data"][0]
+    assert (entry["action"], entry["after"]) == ("app_defaults.update", {"retention_days": 21})
+    refused = client.post(
+        "/admin/apps/support", data={"retention_days": "3651", "csrf_token": admin.token}
+    )
+    assert refused.status_code == 400
+
+    grace = app.test_client()
+    assert dev_sign_in(grace, "grace").status_code == 302
+    thread = emulator.seed_thread(_upstream(app, "grace", "support"), title="Parcel")
+    for path in ("/apps/support/", f"/apps/support/threads/{thread['id']}"):
+        assert "Deleted after 21 days" in grace.get(path).get_data(as_text=True), path
+    emulator.seed_thread(_identity("grace").user_id, title="Billing")
+    assert "Deleted after" not in grace.get("/").get_data(as_text=True)
