@@ -164,6 +164,10 @@ def test_each_thread_follows_its_owners_policy_in_its_app(
         "apps": {"default": 1, "sales": 1, "support": 2},
     }
     assert len(per_user) == 3  # and the stranger, by upstream id, with no app
+    admin = app.test_client()
+    assert dev_sign_in(admin, "ada").status_code == 302
+    audit_page = admin.get("/admin/audit").get_data(as_text=True)
+    assert "5 conversation(s) deleted (default: 2, sales: 1, support: 2)" in audit_page
 
     again = _run(app)
     assert again.exit_code == 0, again.output
