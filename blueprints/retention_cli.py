@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
 import click
 from flask import Blueprint
 
@@ -32,14 +38,42 @@ def run(dry_run: bool, limit: int | None, rate: float) -> None:
     """Delete conversations older than their owner's retention_days."""
     options = RetentionOptions(dry_run=dry_run, limit=limit, requests_per_second=rate)
     try:
-        report = services().retention.run(options)
+        with _stopped_by_sigterm():
+            report = services().retention.run(options)
     except RetentionBusy as exc:
         raise click.ClickException(str(exc)) from None
+    except _Terminated:
+        raise click.ClickException(
+            "stopped by SIGTERM: what was deleted is audited and the lock released; "
+            "the next run continues from the checkpoint"
+        ) from None
     _print(report)
     if report.problem is not None:
         raise click.ClickException(
             f"stopped early: {report.problem}; the next run continues from the checkpoint"
         )
+
+
+class _Terminated(Exception):
+    """SIGTERM arrived (a stopped systemd unit, an evicted pod)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise _Terminated
+
+
+@contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """SIGTERM ends the run like Ctrl-C: the job's clean-up (audit, lock) still runs, where the
+    default action would kill the process and leave the lock for its full 15 minutes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _print(report: RunReport) -> None:
