@@ -36,17 +36,13 @@ bp = Blueprint("retention", __name__, cli_group="retention")
 )
 def run(dry_run: bool, limit: int | None, rate: float) -> None:
     """Delete conversations older than their owner's retention_days."""
-    options = RetentionOptions(dry_run=dry_run, limit=limit, requests_per_second=rate)
+    stop = threading.Event()
+    options = RetentionOptions(dry_run=dry_run, limit=limit, requests_per_second=rate, stop=stop)
     try:
-        with _stopped_by_sigterm():
+        with _stopping_on_sigterm(stop):
             report = services().retention.run(options)
     except RetentionBusy as exc:
         raise click.ClickException(str(exc)) from None
-    except _Terminated:
-        raise click.ClickException(
-            "stopped by SIGTERM: what was deleted is audited and the lock released; "
-            "the next run continues from the checkpoint"
-        ) from None
     _print(report)
     if report.problem is not None:
         raise click.ClickException(
@@ -54,22 +50,19 @@ def run(dry_run: bool, limit: int | None, rate: float) -> None:
         )
 
 
-class _Terminated(Exception):
-    """SIGTERM arrived (a stopped systemd unit, an evicted pod)."""
-
-
-def _terminate(signum: int, frame: FrameType | None) -> None:
-    raise _Terminated
-
-
 @contextmanager
-def _stopped_by_sigterm() -> Iterator[None]:
-    """SIGTERM ends the run like Ctrl-C: the job's clean-up (audit, lock) still runs, where the
-    default action would kill the process and leave the lock for its full 15 minutes."""
+def _stopping_on_sigterm(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM (a stopped systemd unit, an evicted pod) asks the run to stop before its next
+    upstream call, so it checkpoints, audits and frees the lock; the default action would kill
+    the process in the middle of a deletion and leave the lock for its full 15 minutes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.signal(signal.SIGTERM, _terminate)
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, request_stop)
     try:
         yield
     finally:
