@@ -7,9 +7,9 @@ from flask import Flask
 
 from chatkit_bff.apps import AppUser, upstream_user
 from testing.emulator import Emulator
-from tests.admin.conftest import signed_in
 from tests.admin.test_erasure import GRACE_TRACES, _everything, _mentions, _upstream_threads
 from tests.apps.conftest import chat_app, identity
+from tests.support.flows import signed_in
 
 
 def test_erasure_deletes_the_users_threads_in_every_app_and_forgets_their_app_users(

@@ -18,7 +18,7 @@ from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.identity import Identity
 from chatkit_bff.policy.model import validate_overrides
 from testing.emulator import UPSTREAM_KEY, Emulator
-from tests.support.flows import ApiCaller, dev_sign_in
+from tests.support.flows import ApiCaller, dev_sign_in, signed_in
 from tests.support.policies import TEST_ACTOR, override_policy
 
 DAY = 86_400
@@ -178,9 +178,7 @@ def test_each_thread_follows_its_owners_policy_in_its_app(
 def test_an_admin_change_to_an_apps_retention_applies_at_the_next_run(
     app: Flask, emulator: Emulator, seeded: dict[str, set[str]]
 ) -> None:
-    client = app.test_client()
-    assert dev_sign_in(client, "ada").status_code == 302
-    admin = ApiCaller(client)
+    admin = signed_in(app.test_client(), "ada")
     changed = admin.put("/admin/api/apps/sales/defaults", {"retention_days": 10})
     assert changed.status_code == 200, changed.get_data(as_text=True)
     assert changed.get_json()["sources"]["retention_days"] == "app"
@@ -242,9 +240,8 @@ def test_an_app_thread_whose_owner_is_not_written_down_follows_the_global_defaul
 def test_admins_set_an_apps_retention_on_its_page_and_its_pages_say_when_threads_go(
     app: Flask, emulator: Emulator
 ) -> None:
-    client = app.test_client()
-    assert dev_sign_in(client, "ada").status_code == 302
-    admin = ApiCaller(client)
+    admin = signed_in(app.test_client(), "ada")
+    client = admin.client
     page = admin.get("/admin/apps/support").get_data(as_text=True)
     assert 'name="retention_days"' in page
     saved = client.post(
