@@ -80,6 +80,16 @@ def current_user_threads() -> UserThreads:
     return UserThreads(svc.chatkit, ThreadOwners(svc.redis), upstream_user(identity, chat_app))
 
 
+def delete_all_my_threads() -> int:
+    """Delete every thread of the signed-in user, in every chat app; how many went."""
+    svc = services()
+    identity, owners = require_identity(), ThreadOwners(svc.redis)
+    return sum(
+        UserThreads(svc.chatkit, owners, upstream_user(identity, chat_app)).delete_all()
+        for chat_app in svc.settings.apps
+    )
+
+
 def current_actor() -> Actor:
     """The signed-in admin, as the audit trail names them."""
     return Actor.of(require_identity())

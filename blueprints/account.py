@@ -8,7 +8,12 @@ from flask.typing import ResponseReturnValue
 from chatkit_bff.auth.my_sign_ins import end_my_other_sign_ins, end_my_sign_in, my_sign_ins
 from chatkit_bff.auth.reauthentication import is_recent, reauthentication_url
 
-from ._context import current_user_threads, login_required, require_identity, services
+from ._context import (
+    delete_all_my_threads,
+    login_required,
+    require_identity,
+    services,
+)
 from ._signin import SESSION_AUTH_TIME, current_handle, sign_out
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -64,6 +69,6 @@ def confirm_delete_all() -> ResponseReturnValue:
 def delete_all() -> ResponseReturnValue:
     if not recently_authenticated():
         return redirect(reauthentication_url(DELETE_ALL_PATH))
-    deleted = current_user_threads().delete_all()
+    deleted = delete_all_my_threads()
     flash(f"Deleted {deleted} {'conversation' if deleted == 1 else 'conversations'}.")
     return redirect("/")

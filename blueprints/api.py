@@ -16,6 +16,7 @@ from ._apps import app_route, current_chat_app
 from ._context import (
     current_identity,
     current_user_threads,
+    delete_all_my_threads,
     json_body,
     require_identity,
     services,
@@ -122,7 +123,7 @@ def delete_all_my_conversations() -> ResponseReturnValue:
         response.status_code = 401
         response.headers["Cache-Control"] = "no-store"
         return response
-    deleted = current_user_threads().delete_all()
+    deleted = delete_all_my_threads()
     return jsonify({"object": "chatkit.thread.deleted_all", "deleted": deleted})
 
 

@@ -173,3 +173,23 @@ def test_an_apps_page_exports_every_thread_of_that_app_only(
         "Billing question"
     ]
     assert client.get("/apps/nope/account/export").status_code == 404
+
+
+def test_delete_all_my_conversations_deletes_them_in_every_app_and_nobody_elses(
+    app: Flask, client: FlaskClient, emulator: Emulator
+) -> None:
+    grace, alan = identity("grace"), identity("alan")
+    emulator.seed_thread(grace.user_id, title="Billing question")
+    for slug in ("support", "sales"):
+        emulator.seed_thread(upstream_user(grace, chat_app(app, slug)), title=f"Grace in {slug}")
+    emulator.seed_thread(upstream_user(alan, chat_app(app, "support")), title="Alan in support")
+    api = signed_in(client)  # a demo sign-in has just authenticated
+
+    answer = api.post("/api/me/conversations/delete-all")
+
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json() == {"object": "chatkit.thread.deleted_all", "deleted": 3}
+    for path in ("/api/threads", "/api/apps/support/threads", "/api/apps/sales/threads"):
+        assert api.get(path).get_json()["data"] == [], path
+    alans = signed_in(app.test_client(), "alan").get("/api/apps/support/threads")
+    assert [thread["title"] for thread in alans.get_json()["data"]] == ["Alan in support"]
