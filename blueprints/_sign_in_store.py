@@ -22,6 +22,7 @@ from werkzeug.datastructures import CallbackDict
 
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import StoreUnavailable
+from chatkit_bff.redis_connection import OUTAGE_RETRY_AFTER
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +203,9 @@ def _refuse_when_store_unavailable() -> None:
         and session.unavailable
         and request.endpoint not in _WORKS_WITHOUT_SESSIONS
     ):
-        raise StoreUnavailable("Storage is unavailable right now; try again shortly.")
+        raise StoreUnavailable(
+            "Storage is unavailable right now; try again shortly.", retry_after=OUTAGE_RETRY_AFTER
+        )
 
 
 def install_sign_in_store(app: Flask, client: redis.Redis, *, idle_seconds: int) -> None:

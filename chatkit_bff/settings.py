@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from chatkit_bff.csp_sources import is_valid_frame_ancestor
+from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
 
 AppEnv = Literal["production", "development"]
 
@@ -54,6 +55,7 @@ class Settings:
     audit_max_entries: int = 10000
     login_rate_limit: str = "20/minute"
     trusted_proxy_hops: int = 0
+    redis_accept_eviction: bool = False
     uses_emulator: bool = False
     dev_login: bool = False
     secret_key_generated: bool = field(default=False, repr=False)
@@ -192,6 +194,12 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         if not is_valid_frame_ancestor(source)
     )
 
+    redis_url = env.get("REDIS_URL") or DEFAULT_REDIS_URL
+    try:
+        parse_redis_url(redis_url)
+    except RedisUrlError as exc:
+        problems.append(str(exc))
+
     settings = Settings(
         app_env=app_env,
         secret_key=secret_key,
@@ -199,7 +207,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         chatkit_api_base=api_base,
         workflow_id=workflow_id,
         workflow_version=env.get("CHATKIT_WORKFLOW_VERSION") or None,
-        redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+        redis_url=redis_url,
         oidc_issuer=issuer.rstrip("/") if issuer else None,
         oidc_client_id=client_id,
         oidc_client_secret=client_secret,
@@ -217,6 +225,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         audit_max_entries=int(_number(env, "AUDIT_MAX_ENTRIES", 10000, problems)),
         login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "20/minute",
         trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", problems),
+        redis_accept_eviction=_flag(env, "REDIS_ACCEPT_EVICTION", False, problems),
         uses_emulator=uses_emulator,
         dev_login=dev_login,
         secret_key_generated=generated,
