@@ -27,7 +27,8 @@ from chatkit_bff.redis_connection import OUTAGE_RETRY_AFTER
 log = logging.getLogger(__name__)
 
 SESSION_ID_BYTES = 32
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# `<random>` before sign-in, `<user id>.<random>` after it (see redis_keys.sign_in).
+_SESSION_ID = re.compile(r"(?:[A-Za-z0-9_-]{1,100}\.)?[A-Za-z0-9_-]{32,64}")
 
 
 class ServerSignIn(CallbackDict[str, Any], SessionMixin):
@@ -80,8 +81,12 @@ class ServerSignIn(CallbackDict[str, Any], SessionMixin):
         return super().setdefault(key, default)
 
 
-def new_session_id() -> str:
-    return secrets.token_urlsafe(SESSION_ID_BYTES)
+def new_session_id(user_id: str | None = None) -> str:
+    """A random id; a signed-in one names its user, so its data lives in the user's slot."""
+    random_part = secrets.token_urlsafe(SESSION_ID_BYTES)
+    if user_id is None:
+        return random_part
+    return f"{user_id}{redis_keys.SIGN_IN_ID_SEPARATOR}{random_part}"
 
 
 def _decode(raw: bytes | str | None) -> dict[str, Any] | None:
@@ -97,13 +102,12 @@ def _decode(raw: bytes | str | None) -> dict[str, Any] | None:
 class RedisSignInInterface(SessionInterface):
     """Flask session interface over Redis with an idle timeout and safe revocation."""
 
-    def __init__(self, client: redis.Redis, *, key_prefix: str, idle_seconds: int) -> None:
+    def __init__(self, client: redis.Redis, *, idle_seconds: int) -> None:
         self._redis = client
-        self._prefix = key_prefix
         self._idle_seconds = max(int(idle_seconds), 1)
 
     def _key(self, sid: str) -> str:
-        return self._prefix + sid
+        return redis_keys.sign_in(sid)
 
     def open_session(self, app: Flask, request: Request) -> ServerSignIn:
         sid = request.cookies.get(self.get_cookie_name(app))
@@ -122,11 +126,11 @@ class RedisSignInInterface(SessionInterface):
                 return ServerSignIn(data, sid, stored=True, from_cookie=True)
         return ServerSignIn(None, new_session_id(), stored=False, from_cookie=True)
 
-    def regenerate(self, server_session: ServerSignIn) -> None:
-        """Give the session a fresh id and forget the old one (no session fixation)."""
+    def regenerate(self, server_session: ServerSignIn, user_id: str | None = None) -> None:
+        """Give the session a fresh id (naming `user_id` when signing in), forget the old one."""
         if server_session.stored:
             self._redis.delete(self._key(server_session.sid))
-        server_session.sid = new_session_id()
+        server_session.sid = new_session_id(user_id)
         server_session.stored = False
         server_session.modified = True
 
@@ -209,8 +213,6 @@ def _refuse_when_store_unavailable() -> None:
 
 
 def install_sign_in_store(app: Flask, client: redis.Redis, *, idle_seconds: int) -> None:
-    """Keep this app's sessions in Redis under the `bff:session:` prefix."""
-    app.session_interface = RedisSignInInterface(
-        client, key_prefix=redis_keys.SIGN_IN_PREFIX, idle_seconds=idle_seconds
-    )
+    """Keep this app's sign-ins in Redis (keys: `redis_keys.sign_in`)."""
+    app.session_interface = RedisSignInInterface(client, idle_seconds=idle_seconds)
     app.before_request(_refuse_when_store_unavailable)

@@ -33,16 +33,16 @@ def provider_logout() -> ProviderLogout:
     )
 
 
-def _rotate_session_id() -> None:
+def _rotate_session_id(user_id: str | None = None) -> None:
     interface = current_app.session_interface
     assert isinstance(interface, RedisSignInInterface)
-    interface.regenerate(current_sign_in())
+    interface.regenerate(current_sign_in(), user_id)
 
 
 def sign_in(identity: Identity, *, id_token: str | None = None) -> None:
     """Rotate the session id (no fixation), store the identity, index the session for revocation."""
     session.clear()
-    _rotate_session_id()
+    _rotate_session_id(identity.user_id)
     session[SESSION_IDENTITY] = identity.to_session()
     session[SESSION_SIGNED_IN_AT] = time.time()
     if id_token:

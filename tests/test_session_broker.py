@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
@@ -13,6 +14,8 @@ from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.policy.store import PolicyStore
 from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
+
+pytestmark = pytest.mark.all_topologies
 
 
 def signed_in(client: FlaskClient, user: str = "grace") -> ApiCaller:

@@ -21,6 +21,8 @@ from chatkit_bff.policy.store import PolicyStore
 from tests.support.emulator import Emulator
 from tests.support.servers import free_port, wait_for_port
 
+pytestmark = pytest.mark.all_topologies
+
 CALLERS = 50
 
 

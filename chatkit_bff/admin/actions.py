@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from redis.client import Pipeline
+import redis
 
 from chatkit_bff.admin.audit import Actor, AuditAction, AuditLog
 from chatkit_bff.admin.directory import DirectoryUser, UserDirectory
@@ -231,7 +231,7 @@ class AdminOps:
         *,
         apply_now: bool = False,
     ) -> AlsoInTransaction:
-        def record(pipe: Pipeline, change: LayerChange) -> None:
+        def record(pipe: redis.Redis, change: LayerChange) -> None:
             details: Mapping[str, Any] = {"apply_now": True} if apply_now else {}
             self._audit.add(
                 actor,

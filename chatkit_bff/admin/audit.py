@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import redis
-from redis.client import Pipeline
 
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.identity import Identity
 from chatkit_bff.policy.model import flatten
+from chatkit_bff.redis_durable import durable_transaction
 
 AuditAction = Literal[
     "policy.update",  # a user's overrides replaced
@@ -138,7 +138,7 @@ class AuditLog:
         before: Mapping[str, Any] | None = None,
         after: Mapping[str, Any] | None = None,
         details: Mapping[str, Any] | None = None,
-        pipe: Pipeline | None = None,
+        pipe: redis.Redis | None = None,
     ) -> None:
         """Append one entry; inside `pipe`'s transaction when given, to commit with the change."""
         fields = {
@@ -151,13 +151,20 @@ class AuditLog:
             "after": json.dumps(after) if after is not None else "",
             "details": json.dumps(dict(details or {})),
         }
-        target = pipe if pipe is not None else self._redis
-        target.xadd(
-            redis_keys.AUDIT_STREAM,
-            fields,  # type: ignore[arg-type]  # redis-py's field type is invariant
-            maxlen=self._max_entries,
-            approximate=True,
-        )
+
+        def append(target: redis.Redis) -> None:
+            target.xadd(
+                redis_keys.AUDIT_STREAM,
+                fields,  # type: ignore[arg-type]  # redis-py's field type is invariant
+                maxlen=self._max_entries,
+                approximate=True,
+            )
+
+        if pipe is not None:
+            append(pipe)
+            return
+        # On its own: confirmed by a replica before the action is acknowledged.
+        durable_transaction(self._redis, redis_keys.AUDIT_STREAM, lambda _conn: (None, append))
 
     def page(self, *, before: str | None = None, limit: int = 50) -> AuditPage:
         """Newest first; `before` (an entry id, exclusive) continues an earlier page."""

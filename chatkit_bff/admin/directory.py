@@ -1,12 +1,12 @@
 """The users directory: everyone seen at sign-in, listed by last sign-in, searchable, paged.
 
-Layout: a hash per user (`bff:user:<id>`) and one sorted set (`bff:users`) of user ids scored by
-last sign-in in milliseconds. Listing walks the sorted set newest first in chunks with
-ZREVRANGEBYSCORE ... LIMIT, never KEYS. A search (case-insensitive substring of name or email,
-or an exact user id) filters those chunks as it walks them; one page examines at most
-`max_scanned` users, so a rare match in a huge directory can yield a short (even empty) page
-with a cursor to continue. The cursor is the position of the last user examined,
-`<score>:<user id>`, so pages stay stable while other users sign in (they move ahead of it).
+Layout: a hash per user (`bff:{<id>}:profile`, in the user's slot) and one sorted set (`bff:users`)
+of user ids scored by last sign-in in milliseconds. Listing walks the sorted set newest first in
+chunks with ZREVRANGEBYSCORE ... LIMIT, never KEYS. A search (case-insensitive substring of name or
+email, or an exact user id) filters those chunks as it walks them; one page examines at most
+`max_scanned` users, so a rare match in a huge directory can yield a short (even empty) page with a
+cursor to continue. The cursor is the position of the last user examined, `<score>:<user id>`, so
+pages stay stable while other users sign in (they move ahead of it).
 """
 
 from __future__ import annotations
@@ -110,7 +110,8 @@ class UserDirectory:
     def record_sign_in(self, identity: Identity, at: float | None = None) -> None:
         now = time.time() if at is None else at
         key = redis_keys.user_record(identity.user_id)
-        with self._redis.pipeline() as pipe:
+        # Two slots (the user's record, the shared index): a plain pipeline, not a transaction.
+        with self._redis.pipeline(transaction=False) as pipe:
             pipe.hset(
                 key,
                 mapping={

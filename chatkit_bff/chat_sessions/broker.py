@@ -114,11 +114,11 @@ class SessionBroker:
             if guess is not None:
                 self._cache.queue_get(pipe, user_id, guess)
             results = pipe.execute()
-        policy = self._policies.parse_layers(results[0]).effective
+        policy = self._policies.parse_layers(results).effective
         params = session_params(identity, policy, self._workflow, self._claim_map)
         key = fingerprint({k: v for k, v in params.items() if k != "user"})
         if key == guess:
-            cached = self._cache.parse(results[1], user_id, key)
+            cached = self._cache.parse(results[PolicyStore.LAYER_READS], user_id, key)
         else:
             cached = self._cache.get(user_id, key)
             if len(self._last_fingerprint) >= _REMEMBERED_FINGERPRINTS:

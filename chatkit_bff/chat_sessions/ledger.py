@@ -53,7 +53,7 @@ class MintLedger:
     def take_live_sessions(self, user_id: str) -> list[str]:
         """Remove and return the user's upstream sessions that have not expired yet."""
         key = redis_keys.upstream_sessions(user_id)
-        with self._redis.pipeline() as pipe:
+        with self._redis.pipeline(transaction=True) as pipe:  # one key
             pipe.zrangebyscore(key, self._clock(), "+inf")
             pipe.delete(key)
             live, _ = pipe.execute()

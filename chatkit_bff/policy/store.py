@@ -21,6 +21,7 @@ from chatkit_bff.policy.model import (
     merged_state_variable_count,
     validate_overrides,
 )
+from chatkit_bff.redis_durable import durable_transaction
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,9 @@ class LayerChange:
     after: StoredLayer
 
 
-# Queues more commands (the audit record) in the same MULTI as the policy write.
-AlsoInTransaction = Callable[[Pipeline, LayerChange], None]
+# Queues more commands (the audit record) in the MULTI on the shared `{bff}` slot that records
+# the change (redis_keys.SHARED): on a cluster a user's overrides live in the user's own slot.
+AlsoInTransaction = Callable[[redis.Redis, LayerChange], None]
 
 
 class PolicyStore:
@@ -82,19 +84,23 @@ class PolicyStore:
         self._claim_variables = frozenset(claim_variables)
 
     def layers(self, user_id: str) -> PolicyLayers:
-        """Both layers in one round trip."""
-        return self.parse_layers(
-            self._redis.mget([redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)])
-        )
+        """Both layers in one round trip (two slots, so two GETs in one pipeline)."""
+        with self._redis.pipeline(transaction=False) as pipe:
+            self.queue_layers(pipe, user_id)
+            return self.parse_layers(pipe.execute())
+
+    #: How many results `queue_layers` adds to a pipeline.
+    LAYER_READS = 2
 
     @staticmethod
     def queue_layers(pipe: Pipeline, user_id: str) -> None:
-        """Queue the read of `layers` on a pipeline; `parse_layers` its result."""
-        pipe.mget([redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)])
+        """Queue the read of `layers` on a pipeline; `parse_layers` its `LAYER_READS` results."""
+        pipe.get(redis_keys.POLICY_DEFAULTS)
+        pipe.get(redis_keys.policy_overrides(user_id))
 
     @staticmethod
-    def parse_layers(result: Any) -> PolicyLayers:
-        defaults, overrides = result
+    def parse_layers(results: Any) -> PolicyLayers:
+        defaults, overrides = results[: PolicyStore.LAYER_READS]
         return PolicyLayers(StoredLayer.load(defaults), StoredLayer.load(overrides))
 
     def effective(self, user_id: str) -> Policy:
@@ -124,35 +130,18 @@ class PolicyStore:
         actor_name: str | None = None,
         also: AlsoInTransaction | None = None,
     ) -> LayerChange:
-        """Validate and store a user's overrides; atomic with `also` and with the defaults read."""
+        """Validate and store a user's overrides, then record the change (and `also`)."""
         validated = validate_overrides(values)
-        key = redis_keys.policy_overrides(user_id)
-
-        def write(pipe: Pipeline) -> LayerChange:
-            raw_defaults, raw_before = pipe.mget([redis_keys.POLICY_DEFAULTS, key])
-            defaults = StoredLayer.load(raw_defaults)
-            problem = check_merged_state_variables(
-                defaults.values, validated, self._claim_variables
+        # Read apart from the write: the defaults live in another slot. A defaults change at the
+        # same instant checks every user's overrides again on its side.
+        defaults = self.defaults()
+        problem = check_merged_state_variables(defaults.values, validated, self._claim_variables)
+        if problem:
+            raise InvalidRequest(
+                "Some policy values are out of bounds.", fields={"state_variables": problem}
             )
-            if problem:
-                raise InvalidRequest(
-                    "Some policy values are out of bounds.", fields={"state_variables": problem}
-                )
-            change = LayerChange(
-                StoredLayer.load(raw_before),
-                StoredLayer(validated, actor, time.time(), actor_name),
-            )
-            pipe.multi()
-            pipe.set(key, change.after.dump())
-            if validated:
-                pipe.sadd(redis_keys.USERS_WITH_OVERRIDES, user_id)
-            else:
-                pipe.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
-            if also is not None:
-                also(pipe, change)
-            return change
-
-        return _atomically(self._redis, write, redis_keys.POLICY_DEFAULTS, key)
+        after = StoredLayer(validated, actor, time.time(), actor_name)
+        return self._write_user_layer(user_id, after, also, remove=False)
 
     def remove_overrides(
         self,
@@ -163,20 +152,43 @@ class PolicyStore:
         also: AlsoInTransaction | None = None,
     ) -> LayerChange:
         """Back to the defaults for this user."""
+        after = StoredLayer({}, actor, time.time(), actor_name)
+        return self._write_user_layer(user_id, after, also, remove=True)
+
+    def _write_user_layer(
+        self, user_id: str, after: StoredLayer, also: AlsoInTransaction | None, *, remove: bool
+    ) -> LayerChange:
+        """Two transactions, each confirmed by a replica: the user's slot, then the shared one."""
         key = redis_keys.policy_overrides(user_id)
 
-        def write(pipe: Pipeline) -> LayerChange:
-            change = LayerChange(
-                StoredLayer.load(pipe.get(key)), StoredLayer({}, actor, time.time(), actor_name)
-            )
-            pipe.multi()
-            pipe.delete(key)
-            pipe.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
-            if also is not None:
-                also(pipe, change)
-            return change
+        def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
+            change = LayerChange(StoredLayer.load(conn.get(key)), after)
 
-        return _atomically(self._redis, write, key)
+            def write(conn: redis.Redis) -> None:
+                if remove:
+                    conn.delete(key)
+                else:
+                    conn.set(key, after.dump())
+
+            return change, write
+
+        change = durable_transaction(self._redis, key, swap, watch=[key])
+
+        def record(conn: redis.Redis) -> tuple[None, Callable[[redis.Redis], None]]:
+            def write(conn: redis.Redis) -> None:
+                if after.values:
+                    conn.sadd(redis_keys.USERS_WITH_OVERRIDES, user_id)
+                else:
+                    conn.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
+                if also is not None:
+                    also(conn, change)
+
+            return None, write
+
+        # Were this one to fail (the primary of {bff} lost right now), the caller answers 503 and
+        # the change is in effect but unaudited; an admin who retries records it then.
+        durable_transaction(self._redis, redis_keys.USERS_WITH_OVERRIDES, record)
+        return change
 
     def replace_defaults(
         self,
@@ -189,30 +201,32 @@ class PolicyStore:
         """Validate and store the global defaults; refused if any user would exceed the caps."""
         validated = validate_overrides(values)
 
-        def write(pipe: Pipeline) -> LayerChange:
-            user_ids = sorted(_decode(m) for m in pipe.smembers(redis_keys.USERS_WITH_OVERRIDES))
-            override_keys = [redis_keys.policy_overrides(u) for u in user_ids]
-            if override_keys:
-                pipe.watch(*override_keys)  # type: ignore[no-untyped-call]
-            problem = self._state_variable_problem(
-                validated, [StoredLayer.load(raw).values for raw in _mget(pipe, override_keys)]
-            )
+        def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
+            user_ids = sorted(_decode(m) for m in conn.smembers(redis_keys.USERS_WITH_OVERRIDES))
+            # The overrides live in their users' slots: read through the cluster-aware client.
+            overrides = [self.overrides(u).values for u in user_ids]
+            problem = self._state_variable_problem(validated, overrides)
             if problem:
                 raise InvalidRequest(
                     "Some policy values are out of bounds.", fields={"state_variables": problem}
                 )
             change = LayerChange(
-                StoredLayer.load(pipe.get(redis_keys.POLICY_DEFAULTS)),
+                StoredLayer.load(conn.get(redis_keys.POLICY_DEFAULTS)),
                 StoredLayer(validated, actor, time.time(), actor_name),
             )
-            pipe.multi()
-            pipe.set(redis_keys.POLICY_DEFAULTS, change.after.dump())
-            if also is not None:
-                also(pipe, change)
-            return change
 
-        return _atomically(
-            self._redis, write, redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES
+            def write(conn: redis.Redis) -> None:
+                conn.set(redis_keys.POLICY_DEFAULTS, change.after.dump())
+                if also is not None:
+                    also(conn, change)
+
+            return change, write
+
+        return durable_transaction(
+            self._redis,
+            redis_keys.POLICY_DEFAULTS,
+            swap,
+            watch=[redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES],
         )
 
     def _state_variable_problem(
@@ -242,24 +256,5 @@ class PolicyStore:
         return None
 
 
-def _atomically(
-    client: redis.Redis, write: Callable[[Pipeline], LayerChange], *watched: str
-) -> LayerChange:
-    """Optimistic transaction: read under WATCH, queue writes after MULTI, retry on conflict."""
-    with client.pipeline() as pipe:
-        while True:
-            try:
-                pipe.watch(*watched)  # type: ignore[no-untyped-call]
-                change = write(pipe)
-                pipe.execute()
-                return change
-            except redis.WatchError:
-                continue
-
-
 def _decode(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
-
-
-def _mget(pipe: Pipeline, names: list[str]) -> list[Any]:
-    return list(pipe.mget(names)) if names else []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 
 from chatkit_bff.admin.audit import Actor, AuditLog
 from tests.support.flows import ApiCaller
+
+pytestmark = pytest.mark.all_topologies
 
 ADA = Actor("u_ada", "Ada Lovelace")
 

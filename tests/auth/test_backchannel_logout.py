@@ -25,6 +25,8 @@ from tests.support.servers import LiveServer
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN, me, mint_secret, signed_in
 
+pytestmark = pytest.mark.all_topologies
+
 ENDPOINT = "/auth/backchannel-logout"
 
 

@@ -30,6 +30,8 @@ from .oidc_flows import (
     start_sign_in,
 )
 
+pytestmark = pytest.mark.all_topologies
+
 
 def test_sign_in_sends_the_browser_to_the_provider_with_pkce_state_and_nonce(
     client: FlaskClient, provider: RunningProvider
@@ -73,7 +75,7 @@ def test_the_id_token_stays_on_the_server(
     flow = signed_in(client, grace)
     sid = session_cookie(client)
     assert sid is not None
-    stored = redis_client.get(redis_keys.SIGN_IN_PREFIX + sid)
+    stored = redis_client.get(redis_keys.sign_in(sid))
     assert stored is not None
     assert b'"id_token":"ey' in stored
     cookies = flow.response.headers.getlist("Set-Cookie")
@@ -91,7 +93,7 @@ def test_the_session_id_changes_at_sign_in(
     after = session_cookie(client)
     assert after is not None
     assert after != before
-    assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + before) == 0
+    assert redis_client.exists(redis_keys.sign_in(before)) == 0
     assert me(client).status_code == 200
 
 
