@@ -223,15 +223,13 @@ def limiter_storage(
     hosts = ",".join(f"{host}:{port}" for host, port in target.nodes)
     if target.topology == "cluster":
         return f"redis+cluster://{auth}{hosts}", {**common, **target.tls}
-    # limits reads only /service_name from the path; the database and TLS go as options, and
-    # its reads stay on the primary like ours.
-    options = {
-        **common,
-        **target.tls,
-        "db": target.db,
-        "use_replicas": False,
-        "sentinel_kwargs": {**common, **target.tls},
-    }
+    # limits reads only /service_name from the path: the database and TLS go as options (only
+    # when set: flask-limiter merges the options of every app it is bound to in one process).
+    options = {**common, **target.tls}
+    if target.db:
+        options["db"] = target.db
+    if target.tls:
+        options["sentinel_kwargs"] = {**common, **target.tls}
     return f"redis+sentinel://{auth}{hosts}/{target.service_name}", options
 
 

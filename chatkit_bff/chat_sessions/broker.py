@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import redis
+from redis.lock import Lock
 
 from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
 from chatkit_bff.chat_sessions.secret_cache import CachedSecret, SecretCache
@@ -17,6 +18,7 @@ from chatkit_bff.errors import Busy
 from chatkit_bff.identity import Identity
 from chatkit_bff.policy.model import Policy, fingerprint
 from chatkit_bff.policy.store import PolicyStore
+from chatkit_bff.redis_connection import OUTAGE_ERRORS
 from chatkit_bff.upstream import ChatKitClient, SessionCreateParams, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -145,7 +147,10 @@ class SessionBroker:
             answer = _answer_from_cache(self._cache.get(identity.user_id, key), current)
             if answer is not None:
                 return answer
-            raise Busy("Another request is creating your chat session; try again in a moment.")
+            raise Busy(
+                "Another request is creating your chat session; try again in a moment.",
+                retry_after=1,
+            )
         try:
             # Concurrent refreshes of one secret: the first mints, the others get its result.
             answer = _answer_from_cache(self._cache.get(identity.user_id, key), current)
@@ -155,7 +160,7 @@ class SessionBroker:
             self._cache.put(identity.user_id, key, secret)
             return secret
         finally:
-            lock.release()
+            _release(lock, identity.user_id)
 
     def _mint(self, user_id: str, params: SessionCreateParams) -> CachedSecret:
         created_at = int(self._clock())
@@ -186,6 +191,29 @@ class SessionBroker:
                 # The secret is gone from our cache either way; upstream expires it on its own.
                 log.warning("could not cancel chat session %s: %s", session_id, exc)
         return cancelled
+
+
+_RELEASE_ATTEMPTS = 6
+
+
+def _release(lock: Lock, user_id: str) -> None:
+    """Release the mint lock, riding out a failover (a lock left behind stalls the user's calls)."""
+    token = lock.local.token
+    if token is None:
+        return
+    lock.local.token = None
+    for attempt in range(_RELEASE_ATTEMPTS):
+        try:
+            lock.do_release(token)
+            return
+        except redis.exceptions.LockNotOwnedError:
+            # Lapsed, or lost with a primary that failed over: nothing is left to release.
+            log.warning("the mint lock of user %s was gone at release", user_id)
+            return
+        except OUTAGE_ERRORS:
+            if attempt == _RELEASE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5)  # a promoted replica usually answers within a few seconds
 
 
 def _answer_from_cache(cached: CachedSecret | None, current: str | None) -> CachedSecret | None:
