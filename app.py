@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from blueprints import admin, admin_api, api, auth, chat, docs, health
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
+from blueprints._redis_cli import redis_cli
 from blueprints._security_headers import register_security_headers
 from blueprints._sign_in_store import install_sign_in_store
 from chatkit_bff.auth.oidc import register_oidc_client
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_security_headers(app)
     for module in (health, auth, api, chat, admin, admin_api, docs):
         app.register_blueprint(module.bp)
+    app.cli.add_command(redis_cli)
 
     if settings.trusted_proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
