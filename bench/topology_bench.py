@@ -57,6 +57,8 @@ def one_run(
         store.close()
         server: AbstractContextManager[str] = bff({**env, "REDIS_URL": redis_url}, client)
         with server as base:
+            # The workers boot after the port opens; on a busy machine that takes a while.
+            requests.get(f"{base}/readyz", timeout=120).raise_for_status()
             users = [sign_in(base, p.sub) for p in people]
             for cookie, token in users:  # warm the cache: one create per user
                 requests.post(
