@@ -66,7 +66,7 @@ def _start(args: list[str], port: int, workdir: Path, password: str | None) -> R
     process = subprocess.Popen(args, cwd=workdir, stdout=log.open("wb"), stderr=subprocess.STDOUT)
     node = RedisNode(port, process, password)
     try:
-        wait_for_port(port, timeout=15)
+        wait_for_port(port, timeout=30)
     except TimeoutError:
         node.stop()
         raise RuntimeError(f"redis on {port} did not start: {log.read_text()[-2000:]}") from None
@@ -191,11 +191,11 @@ def redis_cluster(node_timeout_ms: int = 1500) -> Iterator[LocalCluster]:
                 ],
                 check=True,
                 capture_output=True,
-                timeout=60,
+                timeout=120,
             )  # fmt: skip
             cluster = LocalCluster(nodes, root)
-            wait_until(cluster.healthy, 30, "the cluster is not ok")
-            wait_until(lambda: _replicas_synced(nodes), 30, "the replicas are not in sync")
+            wait_until(cluster.healthy, 90, "the cluster is not ok")
+            wait_until(lambda: _replicas_synced(nodes), 90, "the replicas are not in sync")
             yield cluster
         finally:
             for node in nodes:
@@ -311,7 +311,7 @@ def redis_sentinel(down_after_ms: int = 1000) -> Iterator[SentinelGroup]:
                 )
                 sentinels.append(_start(_sentinel_command(conf), port, workdir, PASSWORD))
             group = SentinelGroup(servers, sentinels, root)
-            wait_until(group.settled, 30, "the sentinels did not settle")
+            wait_until(group.settled, 90, "the sentinels did not settle")
             yield group
         finally:
             for node in [*sentinels, *servers]:
