@@ -55,6 +55,8 @@ def two_app_processes(
             stack.callback(proc.wait, 10)
             stack.callback(proc.terminate)
             wait_for_port(port, timeout=20)
+            # The port opens before the worker has booted the app: wait for it to answer.
+            requests.get(f"http://127.0.0.1:{port}/readyz", timeout=120).raise_for_status()
             urls.append(f"http://127.0.0.1:{port}")
         yield urls
 
