@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from blueprints import admin, admin_api, api, auth, chat, docs, health
+from blueprints import (
+    STATIC_FOLDER,
+    TEMPLATE_FOLDER,
+    account,
+    admin,
+    admin_api,
+    api,
+    auth,
+    chat,
+    docs,
+    health,
+)
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._redis_cli import redis_cli
@@ -26,13 +38,18 @@ from extensions import csrf, limiter
 log = logging.getLogger("chatkit_bff")
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the app. `config` overrides environment settings (same names) and Flask config keys."""
+def create_app(
+    config: Mapping[str, Any] | None = None, *, clock: Callable[[], float] = time.time
+) -> Flask:
+    """Build the app. `config` overrides environment settings (same names) and Flask config keys.
+
+    `clock` tells the time (epoch seconds) to sign-in lifetimes and cached secrets.
+    """
     settings = load_settings(config)
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder=TEMPLATE_FOLDER, static_folder=STATIC_FOLDER)
     _configure_flask(app, settings, config or {})
 
-    services = build_services(settings)
+    services = build_services(settings, clock=clock)
     app.extensions["chatkit_bff"] = services
     _check_eviction(settings, services)
 
@@ -46,7 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_rendering(app)
     register_error_handlers(app)
     register_security_headers(app)
-    for module in (health, auth, api, chat, admin, admin_api, docs):
+    for module in (health, auth, api, chat, account, admin, admin_api, docs):
         app.register_blueprint(module.bp)
     app.cli.add_command(redis_cli)
 

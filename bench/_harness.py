@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.support.servers import free_port, wait_for_port  # noqa: E402
+from testing.servers import free_port, wait_for_port  # noqa: E402
 
 
 @contextmanager
@@ -43,14 +43,36 @@ def emulator(latency_ms: int, api_key: str) -> Iterator[str]:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], workers: int = 2) -> Iterator[str]:
+def gunicorn(env: dict[str, str], workers: int = 2, threads: int = 4) -> Iterator[str]:
+    """The app under gunicorn with the worker class of deploy/gunicorn.conf.py (gthread)."""
     port = free_port()
     args = [
-        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-        f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()",
+        sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "gthread",
+        "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "app:create_app()",
     ]  # fmt: skip
     with process(args, env, port) as url:
+        _wait_for_workers(url)
         yield url
+
+
+def _wait_for_workers(url: str, timeout: float = 60.0) -> None:
+    """The port opens before the workers have built the app; wait until one answers."""
+    deadline = time.monotonic() + timeout
+    host = urlsplit(url)
+    while True:
+        connection = http.client.HTTPConnection(host.hostname or "127.0.0.1", host.port, timeout=5)
+        try:
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{url} did not answer /healthz within {timeout}s")
+        time.sleep(0.2)
 
 
 @dataclass

@@ -25,9 +25,12 @@ import redis
 import requests
 from _harness import Request, Result, emulator, gunicorn, run_load
 
+from chatkit_bff.identity import Actor
+from chatkit_bff.policy.model import validate_overrides
 from chatkit_bff.policy.store import PolicyStore
-from tests.oidc_provider import ProviderClient, ProviderUser, running_provider
-from tests.support.servers import redis_server
+from testing.emulator import Emulator
+from testing.oidc_provider import ProviderClient, ProviderUser, running_provider
+from testing.servers import redis_server
 
 API_KEY = "sk-bench-0123456789abcdef0123456789"
 SECRET_KEY = "bench-secret-key-4f1c9a7e2b8d4c6a9e0f1b2c3d4e5f60"
@@ -70,8 +73,8 @@ def session_calls(users: list[tuple[str, str]]) -> object:
     return request_for
 
 
-def creates(emulator_url: str) -> int:
-    log = requests.get(f"{emulator_url}/_emulator/requests", timeout=10).json()["requests"]
+def creates(upstream: Emulator) -> int:
+    log = upstream.requests()
     return sum(1 for r in log if r["method"] == "POST" and r["path"] == "/v1/chatkit/sessions")
 
 
@@ -88,17 +91,20 @@ def main() -> int:
     client = ProviderClient(CLIENT_ID, CLIENT_SECRET, [], [])
     with ExitStack() as stack:
         redis_url = stack.enter_context(redis_server())
-        PolicyStore(redis.Redis.from_url(redis_url)).set_defaults(
-            {"mint_requests_per_minute": 100_000, "session_seconds": 600}, actor="bench"
+        PolicyStore(redis.Redis.from_url(redis_url)).replace_defaults(
+            validate_overrides({"mint_requests_per_minute": 100_000, "session_seconds": 600}),
+            actor=Actor("bench", "Benchmark"),
         )
-        upstream = stack.enter_context(emulator(150, API_KEY))
+        upstream_url = stack.enter_context(emulator(150, API_KEY))
+        upstream = Emulator(upstream_url)
+        stack.callback(upstream.close)
         provider = stack.enter_context(running_provider(people, [client]))
         env = {
             "APP_ENV": "development",
             "SECRET_KEY": SECRET_KEY,
             "REDIS_URL": redis_url,
             "OPENAI_API_KEY": API_KEY,
-            "CHATKIT_API_BASE": f"{upstream}/v1",
+            "CHATKIT_API_BASE": upstream.api_url,
             "CHATKIT_WORKFLOW_ID": "wf_bench",
             "OIDC_ISSUER": provider.issuer,
             "OIDC_CLIENT_ID": CLIENT_ID,
@@ -109,7 +115,7 @@ def main() -> int:
 
         with bff(env, client) as cached:
             users = [sign_in(cached, p.sub) for p in people]
-            requests.delete(f"{upstream}/_emulator/requests", timeout=10)
+            upstream.clear_requests()
             call = session_calls(users)
             for cookie, token in users:  # warm the cache: one create per user
                 requests.post(

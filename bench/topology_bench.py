@@ -23,9 +23,9 @@ from session_bench import API_KEY, CLIENT_ID, CLIENT_SECRET, SECRET_KEY, bff, se
 
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.redis_connection import connect, parse_redis_url
-from tests.oidc_provider import ProviderClient, ProviderUser, running_provider
-from tests.support.redis_topologies import redis_cluster, redis_sentinel
-from tests.support.servers import redis_server
+from testing.oidc_provider import ProviderClient, ProviderUser, running_provider
+from testing.redis_topologies import redis_cluster, redis_sentinel
+from testing.servers import redis_server
 
 
 @contextmanager

@@ -34,8 +34,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 from app import create_app
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
-from tests.history.item_factory import mixed_items
-from tests.support.servers import redis_server, serve_in_thread
+from testing.emulator import Emulator
+from testing.items import mixed_items
+from testing.servers import redis_server, serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -100,12 +101,10 @@ def seed(emulator_url: str, user_id: str, cold_threads: int) -> tuple[str, list[
     texts all differ (each is viewed once, with nothing of it in any cache)."""
     start = int(time.time()) - 86_400
 
+    control = Emulator(emulator_url, timeout=120)
+
     def post(threads: list[dict[str, Any]]) -> list[str]:
-        response = requests.post(
-            f"{emulator_url}/_emulator/seed", json={"threads": threads}, timeout=120
-        )
-        response.raise_for_status()
-        return [thread["id"] for thread in response.json()["threads"]]
+        return [thread["id"] for thread in control.seed(threads)]
 
     [main_thread] = post(
         [
@@ -133,6 +132,7 @@ def seed(emulator_url: str, user_id: str, cold_threads: int) -> tuple[str, list[
                "items": mixed_items(TRANSCRIPT_ITEMS, start, label=f"cold{k}-")}])[0]
         for k in range(cold_threads)
     ]  # fmt: skip
+    control.close()
     return main_thread, cold
 
 

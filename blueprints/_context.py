@@ -6,17 +6,16 @@ Blueprints import from here (and from `chatkit_bff`), never from each other.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, ParamSpec, TypeVar, cast
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, redirect, request, session, url_for
+from werkzeug.exceptions import MethodNotAllowed
 
-from chatkit_bff.admin.audit import Actor
 from chatkit_bff.errors import Forbidden, InvalidRequest, SignInRequired
-from chatkit_bff.identity import Identity
+from chatkit_bff.identity import Actor, Identity
 from chatkit_bff.policy.model import Policy
 from chatkit_bff.services import Services
 from chatkit_bff.threads.owners import ThreadOwners
@@ -129,12 +128,12 @@ def session_expires_in() -> int | None:
     deadline = _session_deadline()
     if deadline is None:
         return None
-    return max(math.ceil(deadline - time.time()), 0)
+    return max(math.ceil(deadline - services().clock()), 0)
 
 
 def _enforce_absolute_lifetime() -> None:
     deadline = _session_deadline()
-    if session.get(SESSION_IDENTITY) and (deadline is None or time.time() >= deadline):
+    if session.get(SESSION_IDENTITY) and (deadline is None or services().clock() >= deadline):
         session.clear()
         g.pop("identity", None)
 
@@ -159,6 +158,8 @@ def _api_requires_sign_in() -> None:
     """Signed-out API calls get a 401 before anything else (CSRF included) looks at them."""
     if not is_api_request() or current_identity() is not None:
         return
+    if isinstance(request.routing_exception, MethodNotAllowed):
+        return  # the path exists for everyone; the method for no one: 405 tells the truth
     view = current_app.view_functions.get(request.endpoint or "")
     if not getattr(view, "public", False):
         raise SignInRequired("Sign in to continue.")

@@ -141,7 +141,11 @@ def _csrf_error(exc: CSRFError) -> Response:
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     message = exc.description or _TITLES.get(status, "Error")
-    return error_response(status, message, code=exc.name.lower().replace(" ", "_"))
+    response = error_response(status, message, code=exc.name.lower().replace(" ", "_"))
+    for name, value in exc.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value  # e.g. 405's Allow, which RFC 9110 requires
+    return response
 
 
 def _internal_error(exc: InternalServerError) -> Response:

@@ -27,6 +27,10 @@ from chatkit_bff.redis_connection import OUTAGE_RETRY_AFTER
 log = logging.getLogger(__name__)
 
 SESSION_ID_BYTES = 32
+#: Lifetime of a session where nobody is signed in (long enough to finish a sign-in).
+ANONYMOUS_SECONDS = 600
+#: The session key that says somebody is signed in.
+SIGNED_IN_MARK = "identity"
 # `<random>` before sign-in, `<user id>.<random>` after it (see redis_keys.sign_in).
 _SESSION_ID = re.compile(r"(?:[A-Za-z0-9_-]{1,100}\.)?[A-Za-z0-9_-]{32,64}")
 
@@ -105,6 +109,9 @@ class RedisSignInInterface(SessionInterface):
     def __init__(self, client: redis.Redis, *, idle_seconds: int) -> None:
         self._redis = client
         self._idle_seconds = max(int(idle_seconds), 1)
+        # Nobody signed in yet (a sign-in under way, a CSRF token for the demo sign-in page):
+        # kept briefly, so a flood of started sign-ins cannot grow Redis for long.
+        self._anonymous_seconds = min(self._idle_seconds, ANONYMOUS_SECONDS)
 
     def _key(self, sid: str) -> str:
         return redis_keys.sign_in(sid)
@@ -156,7 +163,8 @@ class RedisSignInInterface(SessionInterface):
         if session.modified or not session.stored:
             payload = json.dumps(dict(session), separators=(",", ":"))
             # A session that existed when the request began is only ever updated in place.
-            written = self._redis.set(key, payload, ex=self._idle_seconds, xx=session.stored)
+            ttl = self._idle_seconds if SIGNED_IN_MARK in session else self._anonymous_seconds
+            written = self._redis.set(key, payload, ex=ttl, xx=session.stored)
             if not written:
                 # Ended elsewhere while this request ran: leave it ended.
                 self._delete_cookie(app, response)

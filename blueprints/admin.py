@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -17,7 +18,8 @@ from chatkit_bff.policy.form import (
     parse_policy_form,
     unplaced_errors,
 )
-from chatkit_bff.policy.model import BUILT_IN, flatten, merge_layers, validate_overrides
+from chatkit_bff.policy.model import BUILT_IN, flatten, merge_layers
+from chatkit_bff.policy.store import PolicyLayers, StoredLayer
 
 from ._context import admins_only, current_actor, require_identity, services
 
@@ -79,6 +81,35 @@ def users() -> ResponseReturnValue:
     return render_template("admin/users.html", page=page, query=query, first_page=cursor is None)
 
 
+def _policy_page(
+    template: str,
+    layers: PolicyLayers,
+    edited: StoredLayer,
+    inherited: Mapping[str, Any],
+    *,
+    shown: dict[str, str] | None,
+    errors: dict[str, str] | None,
+    status: int,
+    **context: Any,
+) -> ResponseReturnValue:
+    """A page with the form for one policy layer (`edited`) and the effective policy."""
+    errors = errors or {}
+    return (
+        render_template(
+            template,
+            effective=layers.effective.to_dict(),
+            sources=layers.sources,
+            inherited=inherited,
+            shown=shown if shown is not None else form_values(edited.values),
+            errors=errors,
+            other_errors=unplaced_errors(errors),
+            stamp=edited,
+            **context,
+        ),
+        status,
+    )
+
+
 def _render_user(
     user_id: str,
     *,
@@ -88,20 +119,16 @@ def _render_user(
 ) -> ResponseReturnValue:
     overview = services().admin.overview(user_id)
     policy = overview.policy
-    return (
-        render_template(
-            "admin/user.html",
-            overview=overview,
-            user=overview.user,
-            effective=policy.effective.to_dict(),
-            sources=policy.sources,
-            inherited=merge_layers(policy.defaults.values),
-            shown=shown if shown is not None else form_values(policy.overrides.values),
-            errors=errors or {},
-            other_errors=unplaced_errors(errors or {}),
-            stamp=policy.overrides,
-        ),
-        status,
+    return _policy_page(
+        "admin/user.html",
+        policy,
+        policy.overrides,
+        merge_layers(policy.defaults.values),
+        shown=shown,
+        errors=errors,
+        status=status,
+        overview=overview,
+        user=overview.user,
     )
 
 
@@ -112,17 +139,13 @@ def user(user_id: str) -> ResponseReturnValue:
 
 @bp.post("/users/<user_id>/policy")
 def save_user_policy(user_id: str) -> ResponseReturnValue:
-    admin = services().admin
-    admin.user(user_id)
     apply_now = request.form.get("action") == "apply"
     values, errors = parse_policy_form(request.form)
     try:
-        if errors:
-            validate_overrides(values)  # report bounds problems of the other fields too
-        else:
-            admin.set_user_policy(current_actor(), user_id, values, apply_now=apply_now)
+        if not errors:
+            services().admin.set_user_policy(current_actor(), user_id, values, apply_now=apply_now)
     except InvalidRequest as exc:
-        errors = {**exc.fields, **errors}
+        errors = exc.fields
     if errors:
         return _render_user(user_id, shown=dict(request.form.items()), errors=errors, status=400)
     flash(
@@ -162,18 +185,14 @@ def _render_defaults(
     *, shown: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> ResponseReturnValue:
     defaults = services().admin.defaults()
-    return (
-        render_template(
-            "admin/defaults.html",
-            effective=defaults.effective,
-            sources=defaults.sources,
-            inherited=BUILT_IN,
-            shown=shown if shown is not None else form_values(defaults.layer.values),
-            errors=errors or {},
-            other_errors=unplaced_errors(errors or {}),
-            stamp=defaults.layer,
-        ),
-        status,
+    return _policy_page(
+        "admin/defaults.html",
+        defaults,
+        defaults.defaults,
+        BUILT_IN,
+        shown=shown,
+        errors=errors,
+        status=status,
     )
 
 
@@ -186,12 +205,10 @@ def defaults() -> ResponseReturnValue:
 def save_defaults() -> ResponseReturnValue:
     values, errors = parse_policy_form(request.form)
     try:
-        if errors:
-            validate_overrides(values)
-        else:
+        if not errors:
             services().admin.set_defaults(current_actor(), values)
     except InvalidRequest as exc:
-        errors = {**exc.fields, **errors}
+        errors = exc.fields
     if errors:
         return _render_defaults(shown=dict(request.form.items()), errors=errors, status=400)
     flash("Defaults saved: every user's next chat session uses them, unless overridden.")

@@ -6,6 +6,7 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
+from chatkit_bff.admin.actions import defaults_json, user_policy_json
 from chatkit_bff.errors import InvalidRequest
 
 from ._context import admins_only, current_actor, json_body, services
@@ -57,7 +58,7 @@ def users() -> ResponseReturnValue:
 
 @bp.get("/users/<user_id>/policy")
 def user_policy(user_id: str) -> ResponseReturnValue:
-    return jsonify(services().admin.user_policy(user_id).to_json())
+    return jsonify(user_policy_json(user_id, services().admin.user_policy(user_id)))
 
 
 @bp.put("/users/<user_id>/policy")
@@ -66,15 +67,14 @@ def replace_user_policy(user_id: str) -> ResponseReturnValue:
     policy = services().admin.set_user_policy(
         current_actor(), user_id, json_body(), apply_now=apply_now
     )
-    return jsonify(policy.to_json())
+    return jsonify(user_policy_json(user_id, policy))
 
 
 @bp.delete("/users/<user_id>/policy")
 def reset_user_policy(user_id: str) -> ResponseReturnValue:
     apply_now = _apply_now()
-    return jsonify(
-        services().admin.reset_user_policy(current_actor(), user_id, apply_now=apply_now).to_json()
-    )
+    policy = services().admin.reset_user_policy(current_actor(), user_id, apply_now=apply_now)
+    return jsonify(user_policy_json(user_id, policy))
 
 
 @bp.post("/users/<user_id>/revoke")
@@ -84,12 +84,12 @@ def revoke(user_id: str) -> ResponseReturnValue:
 
 @bp.get("/defaults")
 def defaults() -> ResponseReturnValue:
-    return jsonify(services().admin.defaults().to_json())
+    return jsonify(defaults_json(services().admin.defaults()))
 
 
 @bp.put("/defaults")
 def replace_defaults() -> ResponseReturnValue:
-    return jsonify(services().admin.set_defaults(current_actor(), json_body()).to_json())
+    return jsonify(defaults_json(services().admin.set_defaults(current_actor(), json_body())))
 
 
 @bp.get("/audit")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify, request, session
 from flask.typing import ResponseReturnValue
 
+from chatkit_bff.auth.my_sign_ins import end_my_sign_in, my_sign_ins
+from chatkit_bff.auth.reauthentication import is_recent, reauthentication_url
 from chatkit_bff.chat_sessions.broker import MintRequest
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
@@ -18,10 +20,13 @@ from ._context import (
     services,
     session_expires_in,
 )
+from ._signin import SESSION_AUTH_TIME, current_handle, sign_out
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_SECRET_LENGTH = 4096
+#: Where a stale sign-in is sent back to after re-authenticating for the delete-all call.
+DELETE_ALL_PAGE = "/account/conversations/delete-all"
 
 
 def _mint_request() -> MintRequest:
@@ -75,6 +80,42 @@ def me() -> ResponseReturnValue:
             "session_expires_in": session_expires_in(),
         }
     )
+
+
+@bp.get("/me/sessions")
+def my_sessions() -> ResponseReturnValue:
+    views = my_sign_ins(services().sign_ins, require_identity().user_id, current_handle())
+    return jsonify({"object": "list", "data": [view.to_json() for view in views]})
+
+
+@bp.delete("/me/sessions/<sign_in_id>")
+def end_my_session(sign_in_id: str) -> ResponseReturnValue:
+    svc = services()
+    if sign_in_id == current_handle():
+        sign_out()
+    else:
+        end_my_sign_in(svc.sign_ins, svc.broker, require_identity().user_id, sign_in_id)
+    return jsonify({"id": sign_in_id, "object": "sign_in.deleted", "deleted": True})
+
+
+@bp.post("/me/conversations/delete-all")
+def delete_all_my_conversations() -> ResponseReturnValue:
+    settings = services().settings
+    if not is_recent(session.get(SESSION_AUTH_TIME), settings.reauth_max_age_seconds):
+        response = jsonify(
+            {
+                "error": {
+                    "message": "Sign in again to delete all your conversations.",
+                    "code": "reauthentication_required",
+                    "reauth_url": reauthentication_url(DELETE_ALL_PAGE),
+                }
+            }
+        )
+        response.status_code = 401
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    deleted = current_user_threads().delete_all()
+    return jsonify({"object": "chatkit.thread.deleted_all", "deleted": deleted})
 
 
 # --- thread history: only the signed-in user's own threads ------------------------------

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import time
 from contextlib import suppress
+from typing import Any
 
 import requests
 from authlib.integrations.base_client.errors import OAuthError
@@ -27,7 +29,9 @@ from joserfc.jwk import KeySet
 from chatkit_bff.auth.dev_users import DEMO_USERS, demo_user
 from chatkit_bff.auth.logout_token import LogoutTokenRejected, verify_logout_token
 from chatkit_bff.auth.oidc import (
+    CLIENT_NAME,
     LEEWAY_SECONDS,
+    REAUTHENTICATION_FAILED,
     MissingIdToken,
     ProviderMisconfigured,
     RelyingParty,
@@ -37,14 +41,27 @@ from chatkit_bff.auth.oidc import (
     relying_party,
 )
 from chatkit_bff.auth.provider_logout import ReplayedLogoutToken
+from chatkit_bff.auth.reauthentication import (
+    REAUTH_PATH,
+    ReauthenticationFailed,
+    fresh_auth_time,
+)
 from chatkit_bff.auth.redirects import safe_next
-from chatkit_bff.identity import identity_from_claims
+from chatkit_bff.auth.userinfo import UserInfoRejected, UserInfoUnavailable
+from chatkit_bff.identity import Identity, identity_from_claims
 from chatkit_bff.threads.demo_seed import seed_demo_conversations
 from extensions import csrf, limiter
 
-from ._context import current_identity, services
+from ._context import current_identity, login_required, require_identity, services
 from ._errors import error_response, wants_json
-from ._signin import provider_logout, sign_in, sign_out
+from ._signin import (
+    SESSION_AUTH_TIME,
+    SESSION_ID_TOKEN,
+    forget_old_pending_sign_ins,
+    provider_logout,
+    sign_in,
+    sign_out,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +74,8 @@ _SIGN_IN_ERRORS = (
     MissingIdToken,
     ProviderMisconfigured,
     requests.RequestException,
+    UserInfoRejected,
+    UserInfoUnavailable,
 )
 
 
@@ -108,6 +127,38 @@ def login() -> ResponseReturnValue:
     # `state`, `nonce`, the PKCE verifier and where to go afterwards stay server-side,
     # keyed by this flow's state, so parallel sign-ins in two tabs do not mix.
     party.client.save_authorize_data(redirect_uri=redirect_uri, next=next_url, **flow)
+    forget_old_pending_sign_ins(session, CLIENT_NAME)
+    return redirect(flow["url"])
+
+
+@bp.get(REAUTH_PATH)
+@_sign_in_rate_limit
+@login_required
+def reauthenticate() -> ResponseReturnValue:
+    """Prove who you are again before something irreversible (then back to `next`)."""
+    identity = require_identity()
+    next_url = safe_next(request.args.get("next"))
+    if _dev_login():
+        users = [u for u in DEMO_USERS if u.identity().user_id == identity.user_id]
+        return render_template("auth/dev_login.html", users=users, next_url=next_url, again=True)
+    party = _party()
+    redirect_uri = url_for("auth.callback", _external=True)
+    try:
+        party.metadata()
+        # Core 3.1.2.1: prompt=login asks the provider to authenticate the user again even if
+        # it has a session; max_age=0 says the same and makes it return auth_time.
+        flow = party.client.create_authorization_url(redirect_uri, prompt="login", max_age=0)
+    except _SIGN_IN_ERRORS as error:
+        log_failure(error)
+        return _failure_page(describe_failure(error))
+    party.client.save_authorize_data(
+        redirect_uri=redirect_uri,
+        next=next_url,
+        reauth_user=identity.user_id,
+        started_at=time.time(),
+        **flow,
+    )
+    forget_old_pending_sign_ins(session, CLIENT_NAME)
     return redirect(flow["url"])
 
 
@@ -122,19 +173,51 @@ def callback() -> ResponseReturnValue:
         token = party.client.authorize_access_token(
             claims_options=party.id_token_claims_options(), leeway=LEEWAY_SECONDS
         )
-        claims = token.get("userinfo")
-        if not token.get("id_token") or not claims:
-            raise MissingIdToken
+        claims = party.claims_of(token)
     except _SIGN_IN_ERRORS as error:
         log_failure(error)
         return _failure_page(describe_failure(error))
     settings = services().settings
     identity = identity_from_claims(
-        dict(claims), admin_groups=settings.admin_groups, admin_emails=settings.admin_emails
+        claims,
+        admin_groups=settings.admin_groups,
+        admin_emails=settings.admin_emails,
+        admin_claim=settings.admin_claim,
+        variable_claims=settings.state_variable_claims.keys(),
     )
-    sign_in(identity, id_token=str(token["id_token"]))
+    auth_time = claims.get("auth_time")
+    reauth_user = flow.get("reauth_user") if isinstance(flow, dict) else None
+    if isinstance(reauth_user, str):
+        return _finish_reauthentication(identity, claims, flow or {}, str(token["id_token"]))
+    sign_in(
+        identity,
+        id_token=str(token["id_token"]),
+        auth_time=float(auth_time) if isinstance(auth_time, int | float) else None,
+    )
     log.info("signed in %s%s", identity.user_id, " (admin)" if identity.is_admin else "")
     return redirect(next_url)
+
+
+def _finish_reauthentication(
+    identity: Identity, claims: dict[str, Any], flow: dict[str, Any], id_token: str
+) -> ResponseReturnValue:
+    """The signed-in user proved who they are again: note when, keep the same sign-in."""
+    signed_in = current_identity()
+    try:
+        auth_time = fresh_auth_time(
+            claims,
+            user_id=identity.user_id,
+            expected_user_id=signed_in.user_id if signed_in else "",
+            started_at=float(flow.get("started_at") or 0),
+            leeway=LEEWAY_SECONDS,
+        )
+    except ReauthenticationFailed as error:
+        log.warning("re-authentication refused: %s", error)
+        return _failure_page(REAUTHENTICATION_FAILED)
+    session[SESSION_AUTH_TIME] = auth_time
+    session[SESSION_ID_TOKEN] = id_token
+    log.info("re-authenticated %s", identity.user_id)
+    return redirect(safe_next(flow.get("next")))
 
 
 @bp.post("/login/dev")
@@ -146,7 +229,7 @@ def dev_login() -> ResponseReturnValue:
     if user is None:
         abort(400, "Pick one of the demo users.")
     identity = user.identity()
-    sign_in(identity)
+    sign_in(identity, auth_time=time.time())
     if svc.settings.uses_emulator:
         seed_demo_conversations(
             svc.chatkit, svc.settings.chatkit_api_base, identity.user_id, user.name

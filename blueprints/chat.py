@@ -39,7 +39,7 @@ from chatkit_bff.threads.paging import page_links
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from chatkit_bff.upstream import UpstreamError
 
-from ._context import current_policy, current_user_threads, login_required
+from ._context import current_policy, current_user_threads, login_required, services
 from ._errors import from_upstream
 
 bp = Blueprint("chat", __name__)
@@ -60,6 +60,10 @@ def rendered_item(item: Mapping[str, Any]) -> Markup:
         )
     html: Markup = cache(item)
     return html
+
+
+def _uses_emulator() -> bool:
+    return services().settings.uses_emulator
 
 
 def _cursor_args() -> dict[str, str]:
@@ -92,7 +96,7 @@ def index() -> ResponseReturnValue:
         "chat/index.html",
         listing=listing,
         history_error=history_error,
-        chatkit=chatkit_page_data(policy, None),
+        chatkit=chatkit_page_data(policy, None, uses_emulator=_uses_emulator()),
     )
     return html
 
@@ -126,7 +130,7 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         items=page["data"],
         links=page_links(page, query),
         limit=limit,
-        chatkit=chatkit_page_data(current_policy(), thread_id),
+        chatkit=chatkit_page_data(current_policy(), thread_id, uses_emulator=_uses_emulator()),
     )
     return html
 

@@ -8,11 +8,59 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Claim paths: find a claim by the name providers give it. Keycloak nests roles
+# (`realm_access.roles`), Auth0 insists on URL-named custom claims (`https://example.com/roles`,
+# dots and all), Okta and Entra ID use flat `groups`/`roles`.
+
+
+def claim_at(claims: Mapping[str, Any], path: str) -> Any:
+    """The value at `path`: the claim named exactly so, else the dotted path into objects."""
+    if path in claims:
+        return claims[path]
+    value: Any = claims
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def claim_strings(claims: Mapping[str, Any], path: str) -> tuple[str, ...]:
+    """The value at `path` as a list of strings: a JSON list, or a space-separated string."""
+    value = claim_at(claims, path)
+    if isinstance(value, str):
+        return tuple(value.split())
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value if isinstance(v, str | int) and not isinstance(v, bool))
+    return ()
+
+
+def claim_scalar(claims: Mapping[str, Any], path: str) -> str | int | float | bool | None:
+    """The value at `path` as one workflow state value; a list of strings is joined by spaces."""
+    value = claim_at(claims, path)
+    if isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return " ".join(value)
+    return None
+
 
 def upstream_user_id(issuer: str, subject: str) -> str:
     """Stable, opaque id for ChatKit's `user`: never an email or a name, 44 characters."""
     digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).digest()
     return "u_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change (an admin, or a script): recorded with policies and in the audit trail."""
+
+    user_id: str
+    name: str
+
+    @classmethod
+    def of(cls, identity: Identity) -> Actor:
+        return cls(identity.user_id, identity.name)
 
 
 @dataclass(frozen=True)
@@ -55,17 +103,29 @@ def identity_from_claims(
     *,
     admin_groups: Collection[str],
     admin_emails: Collection[str],
+    admin_claim: str = "groups",
+    variable_claims: Collection[str] = (),
 ) -> Identity:
-    """Build the identity from verified ID-token claims; the admin flag is recomputed each time."""
+    """Build the identity from verified claims; the admin flag is recomputed each time.
+
+    `admin_claim` and `variable_claims` are claim paths (see `claim_at`); the values
+    of the latter are kept under their path, for the workflow's state variables.
+    """
     issuer, subject = str(claims["iss"]), str(claims["sub"])
     email = claims.get("email")
     email_verified = claims.get("email_verified") is True
-    raw_groups = claims.get("groups") or []
-    groups = tuple(str(g) for g in raw_groups) if isinstance(raw_groups, list) else ()
+    groups = claim_strings(claims, admin_claim)
     is_admin = bool(set(groups) & set(admin_groups)) or (
         email_verified and isinstance(email, str) and email.lower() in admin_emails
     )
     name = claims.get("name") or claims.get("preferred_username") or email or "Signed-in user"
+    kept: dict[str, Any] = {
+        k: v for k, v in claims.items() if isinstance(v, str | int | float | bool)
+    }
+    for path in variable_claims:
+        value = claim_scalar(claims, path)
+        if value is not None:
+            kept[path] = value
     return Identity(
         user_id=upstream_user_id(issuer, subject),
         issuer=issuer,
@@ -76,5 +136,5 @@ def identity_from_claims(
         groups=groups,
         is_admin=is_admin,
         sid=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
-        claims={k: v for k, v in claims.items() if isinstance(v, str | int | float | bool)},
+        claims=kept,
     )

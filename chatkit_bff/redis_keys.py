@@ -96,6 +96,11 @@ def sign_ins_of_user(user_id: str) -> str:
     return _user(user_id, "sign-ins")
 
 
+def sign_in_records(user_id: str) -> str:
+    """Hash of a user's sign-ins shown on "my sessions": opaque handle -> device, times."""
+    return _user(user_id, "sign-in-records")
+
+
 def sign_ins_of_provider_session(user_id: str, provider_sid: str) -> str:
     """Set of the user's sign-in ids under one provider session (`sid`), for back-channel logout."""
     return _user(user_id, f"sign-ins-of-sid:{provider_sid}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import redis
@@ -33,13 +35,16 @@ class Services:
     directory: UserDirectory
     audit: AuditLog
     admin: AdminOps
+    #: The time (epoch seconds) for everything that compares it with a stored moment.
+    clock: Callable[[], float] = time.time
 
     def close(self) -> None:
         self.chatkit.close()
         self.redis.close()
 
 
-def build_services(settings: Settings) -> Services:
+def build_services(settings: Settings, *, clock: Callable[[], float] = time.time) -> Services:
+    """Every service, reading the time from ``clock`` (epoch seconds) where it matters."""
     client = connect(parse_redis_url(settings.redis_url))
     chatkit = ChatKitClient(
         ClientConfig(
@@ -54,9 +59,12 @@ def build_services(settings: Settings) -> Services:
         SealedBox(settings.secret_key, b"chatkit-bff client-secret cache v1"),
         lock_wait_seconds=settings.secret_lock_wait_seconds,
         enabled=settings.secret_cache_enabled,
+        clock=clock,
     )
     ledger = MintLedger(client)
-    policies = PolicyStore(client, claim_variables=settings.state_variable_claims.values())
+    policies = PolicyStore(
+        client, claim_variables=settings.state_variable_claims.values(), clock=clock
+    )
     broker = SessionBroker(
         client=chatkit,
         redis_client=client,
@@ -65,8 +73,9 @@ def build_services(settings: Settings) -> Services:
         ledger=ledger,
         workflow=Workflow(settings.workflow_id, settings.workflow_version),
         claim_map=settings.state_variable_claims,
+        clock=clock,
     )
-    sign_ins = SignInRegistry(client)
+    sign_ins = SignInRegistry(client, idle_seconds=settings.session_idle_seconds)
     directory = UserDirectory(client)
     audit = AuditLog(client, max_entries=settings.audit_max_entries)
     return Services(
@@ -89,4 +98,5 @@ def build_services(settings: Settings) -> Services:
             secrets=secrets,
             ledger=ledger,
         ),
+        clock=clock,
     )

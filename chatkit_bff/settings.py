@@ -44,6 +44,7 @@ class Settings:
     oidc_scopes: str
     admin_groups: frozenset[str]
     admin_emails: frozenset[str]
+    admin_claim: str
     state_variable_claims: Mapping[str, str]
     frame_ancestors: tuple[str, ...]
     connect_timeout: float = 3.0
@@ -53,7 +54,8 @@ class Settings:
     secret_lock_wait_seconds: float = 10.0
     secret_cache_enabled: bool = True
     audit_max_entries: int = 10000
-    login_rate_limit: str = "20/minute"
+    login_rate_limit: str = "300/minute"
+    reauth_max_age_seconds: int = 300
     trusted_proxy_hops: int = 0
     redis_accept_eviction: bool = False
     uses_emulator: bool = False
@@ -214,6 +216,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         oidc_scopes=env.get("OIDC_SCOPES") or "openid email profile",
         admin_groups=_split_list(env.get("ADMIN_GROUPS")),
         admin_emails=frozenset(e.lower() for e in _split_list(env.get("ADMIN_EMAILS"))),
+        admin_claim=(env.get("ADMIN_CLAIM") or "groups").strip(),
         state_variable_claims=_parse_claim_map(env.get("STATE_VARIABLE_CLAIMS"), problems),
         frame_ancestors=frame_ancestors,
         connect_timeout=_number(env, "UPSTREAM_CONNECT_TIMEOUT", 3.0, problems),
@@ -223,7 +226,8 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         secret_lock_wait_seconds=_number(env, "SECRET_LOCK_WAIT", 10.0, problems),
         secret_cache_enabled=_flag(env, "SECRET_CACHE", True, problems),
         audit_max_entries=int(_number(env, "AUDIT_MAX_ENTRIES", 10000, problems)),
-        login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "20/minute",
+        login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "300/minute",
+        reauth_max_age_seconds=int(_number(env, "REAUTH_MAX_AGE", 300, problems)),
         trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", problems),
         redis_accept_eviction=_flag(env, "REDIS_ACCEPT_EVICTION", False, problems),
         uses_emulator=uses_emulator,

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from .fields import as_integer, as_object, invalid_type, reject_unknown, required
+from .demo import demo_threads
+from .fields import as_integer, as_object, as_string, invalid_type, reject_unknown, required
 from .state import emulator_state
 from .validation import parse_json_body
 
@@ -44,6 +45,20 @@ def add_items(thread_id: str) -> Response:
 def seed() -> Response:
     """Body ``{"threads": [...]}`` as in a seed file; answers ``{"threads": [...]}``."""
     return jsonify({"threads": seed_from(parse_json_body(request.get_data()))})
+
+
+@control.post("/demo")
+def demo() -> Response:
+    """Body ``{"user", "display_name"?}``: seed the demo conversations for that user.
+
+    Answers ``{"threads": [...]}`` as seeded, oldest first; the assistant greets the user by
+    the first word of ``display_name``.
+    """
+    fields = _object_body(("user", "display_name"))
+    user = as_string(required(fields, "user", ""), "user", min_length=1)
+    display_name = as_string(fields.get("display_name", ""), "display_name")
+    threads: list[object] = [*demo_threads(user, display_name, now=emulator_state().clock.now())]
+    return jsonify({"threads": emulator_state().store.seed_threads(threads)})
 
 
 @control.get("/sessions")

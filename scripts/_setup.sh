@@ -52,3 +52,15 @@ ensure_venv() {
     echo "$want" > "$stamp"
   fi
 }
+
+# Install a folder's npm packages from its committed package-lock.json (npm ci) when it changed.
+ensure_npm_packages() {
+  local dir="$ROOT/$1" stamp want
+  stamp="$dir/node_modules/.installed"
+  want="$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    echo "Installing npm packages in $1..."
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+}

@@ -19,10 +19,10 @@ from app import create_app
 from chatkit_bff.redis_connection import connect, parse_redis_url
 from emulator.app import create_app as create_emulator
 from emulator.config import EmulatorConfig
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.redis_topologies import redis_cluster, redis_sentinel
+from testing.servers import LiveServer, redis_server, serve_in_thread
 from tests.support.browser import chromium
-from tests.support.emulator import UPSTREAM_KEY, Emulator
-from tests.support.redis_topologies import redis_cluster, redis_sentinel
-from tests.support.servers import LiveServer, redis_server, serve_in_thread
 
 TEST_SECRET_KEY = "test-secret-key-3a8f0c6e1b9d47e2a5c4b3d2e1f0a9b8"
 WORKFLOW_ID = "wf_test_support_agent"
@@ -141,3 +141,17 @@ def page(browser: Browser, live_app: LiveServer) -> Iterator[Page]:
     tab = context.new_page()
     yield tab
     context.close()
+
+
+@pytest.fixture
+def csp_violations(page: Page) -> Iterator[list[str]]:
+    """What the page reports as Content Security Policy violations; none may be left at the end."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    yield violations
+    assert violations == []

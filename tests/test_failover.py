@@ -24,8 +24,7 @@ from chatkit_bff.auth.dev_users import DEMO_USERS
 from chatkit_bff.errors import BffError
 from chatkit_bff.redis_connection import OUTAGE_ERRORS
 from chatkit_bff.services import Services
-from tests.support.flows import ApiCaller, dev_sign_in
-from tests.support.redis_topologies import (
+from testing.redis_topologies import (
     LocalCluster,
     RedisNode,
     SentinelGroup,
@@ -33,6 +32,7 @@ from tests.support.redis_topologies import (
     redis_sentinel,
     wait_until,
 )
+from tests.support.flows import ApiCaller, dev_sign_in
 
 pytestmark = pytest.mark.failover
 

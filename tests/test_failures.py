@@ -7,9 +7,9 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from app import create_app
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
+from testing.servers import redis_server
 from tests.support.flows import ApiCaller, dev_sign_in
-from tests.support.servers import redis_server
 
 
 def test_redis_outage_gives_503s_not_500s(app_config: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from app import create_app
 from chatkit_bff import redis_keys
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.redis_connection import connect, parse_redis_url
-from tests.support.servers import redis_server
+from testing.servers import redis_server
 
 GRACE = demo_user("grace")
 assert GRACE is not None

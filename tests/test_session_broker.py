@@ -10,10 +10,12 @@ import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
+from app import create_app
 from chatkit_bff.auth.dev_users import demo_user
-from chatkit_bff.policy.store import PolicyStore
-from tests.support.emulator import Emulator
+from testing.clock import Clock
+from testing.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
+from tests.support.policies import override_policy
 
 pytestmark = pytest.mark.all_topologies
 
@@ -95,19 +97,47 @@ def test_create_body_carries_identity_policy_and_state_variables(
     }
 
 
+@pytest.mark.parametrize(
+    ("session_seconds", "margin"),
+    [(600, 60), (100, 50)],  # min(60 s, half the lifetime) before expiry
+)
 def test_near_expiry_a_new_session_is_minted_for_the_same_user(
-    client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
+    app_config: dict[str, Any],
+    redis_client: redis.Redis,
+    emulator: Emulator,
+    session_seconds: int,
+    margin: int,
 ) -> None:
-    PolicyStore(redis_client).set_overrides(user_id("grace"), {"session_seconds": 2}, actor="test")
-    api = signed_in(client)
-    first = api.new_secret().json
-    assert api.new_secret().json == first  # more than half of 2 s left: served from cache
-    time.sleep(1.1)
-    second = api.new_secret(current=first["client_secret"]).json
-    assert second["client_secret"] != first["client_secret"]
-    bodies = [c["json"] for c in creates(emulator)]
-    assert len(bodies) == 2
-    assert bodies[0]["user"] == bodies[1]["user"] == user_id("grace")
+    clock = Clock()
+    application = create_app(app_config, clock=clock)
+    try:
+        override_policy(redis_client, user_id("grace"), {"session_seconds": session_seconds})
+        api = signed_in(application.test_client())
+
+        def at(moment: float) -> None:
+            clock.now = moment
+            emulator.shift_clock(round(moment - time.time()))  # upstream time moves along
+
+        at(time.time())  # our clock and upstream's agree when the secret is minted
+        first = api.new_secret().json
+        serve_until = first["expires_at"] - margin
+        assert abs(first["expires_at"] - (clock.now + session_seconds)) < 2  # the policy's
+
+        # A first call each time (no current secret): only the clock decides. Two seconds of
+        # slack: upstream's clock runs on while a slow machine mints, lengthening the lifetime.
+        at(serve_until - 2)
+        assert api.new_secret().json == first
+        assert len(creates(emulator)) == 1
+
+        at(serve_until + 2)
+        second = api.new_secret().json
+        assert second["client_secret"] != first["client_secret"]
+        assert api.new_secret().json == second
+        bodies = [c["json"] for c in creates(emulator)]
+        assert len(bodies) == 2
+        assert bodies[0]["user"] == bodies[1]["user"] == user_id("grace")
+    finally:
+        application.extensions["chatkit_bff"].close()
 
 
 def test_a_user_never_receives_another_users_secret(app: Flask, emulator: Emulator) -> None:
@@ -126,10 +156,10 @@ def test_policy_change_changes_the_fingerprint_and_mints_anew(
 ) -> None:
     api = signed_in(client)
     before = api.new_secret().json["client_secret"]
-    PolicyStore(redis_client).set_overrides(
+    override_policy(
+        redis_client,
         user_id("grace"),
         {"max_requests_per_1_minute": 4, "file_upload": {"enabled": True, "max_files": 3}},
-        actor="test",
     )
     after = api.new_secret().json["client_secret"]
     assert after != before
@@ -186,9 +216,7 @@ def test_upstream_rate_limit_is_a_503_with_retry_after(
 def test_mint_limit_answers_429_with_retry_after(
     client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
 ) -> None:
-    PolicyStore(redis_client).set_overrides(
-        user_id("grace"), {"mint_requests_per_minute": 2}, actor="test"
-    )
+    override_policy(redis_client, user_id("grace"), {"mint_requests_per_minute": 2})
     api = signed_in(client)
     assert [api.new_secret().status_code for _ in range(2)] == [200, 200]
     refused = api.new_secret()

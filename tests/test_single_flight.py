@@ -17,9 +17,9 @@ import redis
 import requests
 
 from chatkit_bff.auth.dev_users import demo_user
-from chatkit_bff.policy.store import PolicyStore
-from tests.support.emulator import Emulator
-from tests.support.servers import free_port, wait_for_port
+from testing.emulator import Emulator
+from testing.servers import free_port, wait_for_port
+from tests.support.policies import override_policy
 
 pytestmark = pytest.mark.all_topologies
 
@@ -63,7 +63,8 @@ def two_app_processes(
 
 def signed_in_browser(base: str) -> tuple[requests.Session, str]:
     browser = requests.Session()
-    page = browser.get(f"{base}/login", timeout=5).text
+    # The first request waits for the worker to boot, slow on a loaded machine.
+    page = browser.get(f"{base}/login", timeout=60).text
     token = re.search(r'name="csrf-token" content="([^"]+)"', page)
     assert token
     form = {"user": "grace", "next": "/", "csrf_token": token.group(1)}
@@ -78,9 +79,7 @@ def test_fifty_concurrent_first_calls_over_two_processes_mint_once(
 ) -> None:
     grace = demo_user("grace")
     assert grace is not None
-    PolicyStore(redis_client).set_overrides(
-        grace.identity().user_id, {"mint_requests_per_minute": CALLERS}, actor="test"
-    )
+    override_policy(redis_client, grace.identity().user_id, {"mint_requests_per_minute": CALLERS})
     browser, token = signed_in_browser(two_app_processes[0])
     start = Barrier(CALLERS)
 

@@ -9,69 +9,51 @@ from typing import Any
 
 import redis
 
-from chatkit_bff.admin.audit import Actor, AuditAction, AuditLog
+from chatkit_bff.admin.audit import AuditAction, AuditLog
 from chatkit_bff.admin.directory import DirectoryUser, UserDirectory
 from chatkit_bff.auth.sign_ins import SignInRegistry
 from chatkit_bff.chat_sessions.broker import SessionBroker
 from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
 from chatkit_bff.chat_sessions.secret_cache import CachedSession, SecretCache
 from chatkit_bff.errors import NotFound
-from chatkit_bff.policy.model import Policy, PolicySource, merge_layers, value_sources
-from chatkit_bff.policy.store import AlsoInTransaction, LayerChange, PolicyStore, StoredLayer
+from chatkit_bff.identity import Actor
+from chatkit_bff.policy.model import validate_overrides
+from chatkit_bff.policy.store import (
+    AlsoInTransaction,
+    LayerChange,
+    PolicyLayers,
+    PolicyStore,
+    StoredLayer,
+)
 
 
 def _stamp(layer: StoredLayer) -> dict[str, Any]:
-    by = {"user_id": layer.updated_by, "name": layer.updated_by_name} if layer.updated_by else None
-    return {"updated_by": by, "updated_at": layer.updated_at}
+    by = layer.updated_by
+    return {
+        "updated_by": {"user_id": by.user_id, "name": by.name} if by else None,
+        "updated_at": layer.updated_at,
+    }
 
 
-@dataclass(frozen=True)
-class UserPolicy:
+def user_policy_json(user_id: str, layers: PolicyLayers) -> dict[str, Any]:
     """A user's overrides and what they add up to, with where each value comes from."""
-
-    user_id: str
-    defaults: StoredLayer
-    overrides: StoredLayer
-
-    @property
-    def effective(self) -> Policy:
-        return Policy.from_dict(merge_layers(self.defaults.values, self.overrides.values))
-
-    @property
-    def sources(self) -> dict[str, PolicySource]:
-        return value_sources(self.defaults.values, self.overrides.values)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "user_id": self.user_id,
-            "overrides": self.overrides.values,
-            "effective": self.effective.to_dict(),
-            "sources": self.sources,
-            **_stamp(self.overrides),
-        }
+    return {
+        "user_id": user_id,
+        "overrides": layers.overrides.values,
+        "effective": layers.effective.to_dict(),
+        "sources": layers.sources,
+        **_stamp(layers.overrides),
+    }
 
 
-@dataclass(frozen=True)
-class Defaults:
+def defaults_json(layers: PolicyLayers) -> dict[str, Any]:
     """The admin-set global defaults over the built-in values."""
-
-    layer: StoredLayer
-
-    @property
-    def effective(self) -> dict[str, Any]:
-        return merge_layers(self.layer.values)
-
-    @property
-    def sources(self) -> dict[str, PolicySource]:
-        return value_sources(self.layer.values, {})
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "defaults": self.layer.values,
-            "effective": self.effective,
-            "sources": self.sources,
-            **_stamp(self.layer),
-        }
+    return {
+        "defaults": layers.defaults.values,
+        "effective": layers.effective.to_dict(),
+        "sources": layers.sources,
+        **_stamp(layers.defaults),
+    }
 
 
 @dataclass(frozen=True)
@@ -91,7 +73,7 @@ class UserOverview:
     """Everything the admin's page for one user shows."""
 
     user: DirectoryUser
-    policy: UserPolicy
+    policy: PolicyLayers
     cached: list[CachedSession]
     recent_mints: list[MintRecord]
 
@@ -143,63 +125,61 @@ class AdminOps:
             raise NotFound("No user with that id has signed in.")
         return user
 
-    def user_policy(self, user_id: str) -> UserPolicy:
+    def user_policy(self, user_id: str) -> PolicyLayers:
         self.user(user_id)
-        layers = self._policies.layers(user_id)
-        return UserPolicy(user_id, layers.defaults, layers.overrides)
+        return self._policies.layers(user_id)
 
     def overview(self, user_id: str, recent: int = 10) -> UserOverview:
         return UserOverview(
             self.user(user_id),
-            self.user_policy(user_id),
+            self._policies.layers(user_id),
             self._secrets.cached_sessions(user_id),
             self._ledger.recent(user_id, recent),
         )
 
-    def defaults(self) -> Defaults:
-        return Defaults(self._policies.defaults())
+    def defaults(self) -> PolicyLayers:
+        return self._policies.defaults()
 
     def set_user_policy(
         self, actor: Actor, user_id: str, values: Any, *, apply_now: bool = False
-    ) -> UserPolicy:
-        """Replace a user's overrides; the next mint uses them (at once with `apply_now`)."""
+    ) -> PolicyLayers:
+        """Replace a user's overrides; the next mint uses them (at once with `apply_now`).
+
+        Every change reads the user once (unknown: 404), validates `values` once (400) and
+        reaches the secret cache through `_put_into_effect`.
+        """
         user = self.user(user_id)
-        self._policies.replace_overrides(
+        change = self._policies.replace_overrides(
             user_id,
-            values,
-            actor=actor.user_id,
-            actor_name=actor.name,
+            validate_overrides(values),
+            actor=actor,
             also=self._audited(actor, "policy.update", user, apply_now=apply_now),
         )
-        self._put_into_effect(user_id, apply_now)
-        return self.user_policy(user_id)
+        self._put_into_effect(user_id, apply_now=apply_now)
+        return change.layers
 
     def reset_user_policy(
         self, actor: Actor, user_id: str, *, apply_now: bool = False
-    ) -> UserPolicy:
+    ) -> PolicyLayers:
         """Remove a user's overrides: back to the global defaults."""
         user = self.user(user_id)
-        self._policies.remove_overrides(
+        change = self._policies.remove_overrides(
             user_id,
-            actor=actor.user_id,
-            actor_name=actor.name,
+            actor=actor,
             also=self._audited(actor, "policy.reset", user, apply_now=apply_now),
         )
-        self._put_into_effect(user_id, apply_now)
-        return self.user_policy(user_id)
+        self._put_into_effect(user_id, apply_now=apply_now)
+        return change.layers
 
-    def set_defaults(self, actor: Actor, values: Any) -> Defaults:
-        """Replace the global defaults and drop every cached secret, so no one keeps old values."""
-        self._policies.replace_defaults(
-            values,
-            actor=actor.user_id,
-            actor_name=actor.name,
+    def set_defaults(self, actor: Actor, values: Any) -> PolicyLayers:
+        """Replace the global defaults; every user's next mint uses them."""
+        change = self._policies.replace_defaults(
+            validate_overrides(values),
+            actor=actor,
             also=self._audited(actor, "defaults.update", None),
         )
-        # The policy fingerprint changes for everyone who inherits a changed value, so old
-        # entries would never be served again; dropping them all keeps the cache honest.
-        self._secrets.drop_everyone()
-        return self.defaults()
+        self._put_into_effect(None)
+        return change.layers
 
     def revoke(self, actor: Actor, user_id: str) -> Revoked:
         """Sign the user out everywhere and cancel their live chat sessions upstream."""
@@ -217,8 +197,17 @@ class AdminOps:
         )
         return revoked
 
-    def _put_into_effect(self, user_id: str, apply_now: bool) -> None:
-        if apply_now:
+    def _put_into_effect(self, user_id: str | None, *, apply_now: bool = False) -> None:
+        """The one road from a policy change to the secret cache (`None`: every user).
+
+        A cached secret was minted under the old policy, so it is dropped (the next call mints
+        under the new one); `apply_now` also cancels the user's live chat sessions.
+        """
+        if user_id is None:
+            # The fingerprint changes for everyone who inherits a changed value, so their old
+            # entries would never be served again; dropping them all keeps the cache honest.
+            self._broker.drop_everyones_cached()
+        elif apply_now:
             self._broker.end_sessions(user_id)
         else:
             self._broker.drop_cached(user_id)

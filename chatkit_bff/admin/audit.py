@@ -12,7 +12,7 @@ import redis
 
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import InvalidRequest
-from chatkit_bff.identity import Identity
+from chatkit_bff.identity import Actor
 from chatkit_bff.policy.model import flatten
 from chatkit_bff.redis_durable import durable_transaction
 
@@ -25,18 +25,6 @@ AuditAction = Literal[
 
 _STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 MAX_PAGE = 100
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The admin who acted."""
-
-    user_id: str
-    name: str
-
-    @classmethod
-    def of(cls, identity: Identity) -> Actor:
-        return cls(identity.user_id, identity.name)
 
 
 @dataclass(frozen=True)

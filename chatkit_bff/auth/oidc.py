@@ -20,6 +20,13 @@ from flask import Flask
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 
+from chatkit_bff.auth.userinfo import (
+    UserInfoRejected,
+    UserInfoUnavailable,
+    fetch_userinfo,
+    merge_claims,
+    verify_signed_userinfo,
+)
 from chatkit_bff.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -93,6 +100,43 @@ class RelyingParty:
         endpoint = self.metadata().get("end_session_endpoint")
         return endpoint if isinstance(endpoint, str) and endpoint else None
 
+    def userinfo_endpoint(self) -> str | None:
+        endpoint = self.metadata().get("userinfo_endpoint")
+        return endpoint if isinstance(endpoint, str) and endpoint else None
+
+    def userinfo_algorithms(self) -> list[str]:
+        advertised = self.metadata().get("userinfo_signing_alg_values_supported")
+        algorithms = [a for a in advertised or [] if isinstance(a, str) and a != "none"]
+        return algorithms or self.signing_algorithms()
+
+    def claims_of(self, token: dict[str, Any]) -> dict[str, Any]:
+        """The verified ID token's claims joined with the UserInfo answer (Core §5.3.2, §5.4).
+
+        The access token is used for this one call and then forgotten with the rest of
+        the token response.
+        """
+        id_claims = token.get("userinfo")
+        if not token.get("id_token") or not id_claims:
+            raise MissingIdToken
+        endpoint = self.userinfo_endpoint()
+        access_token = token.get("access_token")
+        if endpoint is None or not isinstance(access_token, str):
+            return dict(id_claims)
+
+        def verify(signed: str) -> dict[str, Any]:
+            return verify_signed_userinfo(
+                signed,
+                issuer=self.exact_issuer,
+                client_id=self.client_id,
+                keys=lambda refresh: self.signing_keys(refresh=refresh),
+                algorithms=self.userinfo_algorithms(),
+            )
+
+        userinfo = fetch_userinfo(
+            endpoint, access_token, timeout=HTTP_TIMEOUT_SECONDS, verify_jwt=verify
+        )
+        return merge_claims(id_claims, userinfo)
+
     def signing_keys(self, *, refresh: bool = False) -> KeySet:
         """The provider's public keys; `refresh` re-reads them (rate-limited)."""
         self.metadata()
@@ -148,6 +192,14 @@ class SignInFailure:
     message: str
 
 
+REAUTHENTICATION_FAILED = SignInFailure(
+    403,
+    "reauthentication_failed",
+    "You were not asked to sign in again",
+    "To go on, the identity provider must confirm it is you, just now, as the user already "
+    "signed in here. Nothing was changed. Try again.",
+)
+
 _PROVIDER_ERRORS = {
     "access_denied": SignInFailure(
         403,
@@ -198,6 +250,22 @@ def describe_failure(error: Exception) -> SignInFailure:
             "Your identity could not be verified",
             "The identity provider's answer did not pass our checks, so you are not signed in.",
         )
+    if isinstance(error, UserInfoRejected):
+        return SignInFailure(
+            400,
+            "invalid_userinfo",
+            "Your identity could not be verified",
+            "The identity provider's profile answer did not match your sign-in, so you are "
+            "not signed in.",
+        )
+    if isinstance(error, UserInfoUnavailable):
+        return SignInFailure(
+            502,
+            "userinfo_unavailable",
+            "Your profile could not be read",
+            "The identity provider signed you in but did not hand over your profile, so you "
+            "are not signed in. Try again in a moment.",
+        )
     if isinstance(error, requests.RequestException | ProviderMisconfigured):
         return SignInFailure(
             503,
@@ -215,6 +283,8 @@ def log_failure(error: Exception) -> None:
     elif isinstance(error, JoseError):
         claim = getattr(error, "claim", None) or "signature"
         log.warning("sign-in refused: ID token check on %s failed: %s", claim, error.description)
+    elif isinstance(error, UserInfoRejected | UserInfoUnavailable):
+        log.warning("sign-in refused: UserInfo: %s", error)
     elif isinstance(error, ProviderMisconfigured):
         log.error("sign-in unavailable: %s", error)
     else:

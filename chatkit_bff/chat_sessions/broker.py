@@ -179,6 +179,10 @@ class SessionBroker:
         """Forget the user's cached secrets so the next call mints under the current policy."""
         self._cache.drop_user(user_id)
 
+    def drop_everyones_cached(self) -> None:
+        """Forget every user's cached secrets (after a change of the global defaults)."""
+        self._cache.drop_everyone()
+
     def end_sessions(self, user_id: str) -> int:
         """Drop cached secrets and cancel every live upstream session of the user."""
         self._cache.drop_user(user_id)

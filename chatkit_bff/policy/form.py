@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from chatkit_bff.policy.model import MAX_STATE_VARIABLES, flatten
+from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.policy.model import MAX_STATE_VARIABLES, flatten, validate_overrides
 
 FieldKind = Literal["int", "toggle", "int_or_unlimited", "json_object"]
 UNLIMITED = "unlimited"
@@ -82,7 +83,11 @@ def _parse(field: FormField, raw: str) -> tuple[Any, str | None]:
 
 
 def parse_policy_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """A partial policy from the submitted fields, and the fields that could not be read."""
+    """A partial policy from the submitted fields, and the fields that could not be read.
+
+    When some cannot be read, the bounds problems of the others are reported with them (the
+    policy is validated once: here when nothing will be saved, else where it is saved).
+    """
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for field in FIELDS:
@@ -98,6 +103,11 @@ def parse_policy_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str
             values.setdefault(head, {})[tail] = value
         else:
             values[head] = value
+    if errors:
+        try:
+            validate_overrides(values)
+        except InvalidRequest as exc:
+            errors = {**exc.fields, **errors}
     return values, errors
 
 

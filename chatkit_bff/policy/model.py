@@ -8,11 +8,13 @@ import json
 import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NewType
 
 from chatkit_bff.errors import InvalidRequest
 
 StateValue = str | int | float | bool
+#: A partial policy (admin defaults or a user's overrides) that passed `validate_overrides`.
+PartialPolicy = NewType("PartialPolicy", dict[str, Any])
 PolicySource = Literal["built-in", "default", "override"]
 
 BUILT_IN: dict[str, Any] = {
@@ -142,10 +144,29 @@ def check_state_variables(
             errors[f"{path}.{key}"] = "must be a finite number"
 
 
-def validate_overrides(document: Any) -> dict[str, Any]:
+def _whole_numbers(document: dict[str, Any]) -> dict[str, Any]:
+    """JSON has one number type: 30.0 is the whole number 30 (as JSON Schema's integer says)."""
+
+    def whole(path: str, value: Any) -> Any:
+        rule = _RULES.get(path)
+        if isinstance(rule, IntRule) and isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    normalized: dict[str, Any] = {}
+    for key, value in document.items():
+        if key in ("file_upload", "history") and isinstance(value, dict):
+            normalized[key] = {k: whole(f"{key}.{k}", v) for k, v in value.items()}
+        else:
+            normalized[key] = whole(key, value)
+    return normalized
+
+
+def validate_overrides(document: Any) -> PartialPolicy:
     """Check a partial policy (admin defaults or a user's overrides); per-field messages."""
     if not isinstance(document, dict):
         raise InvalidRequest("The policy must be a JSON object.")
+    document = _whole_numbers(document)
     errors: dict[str, str] = {}
     for key, value in document.items():
         if key == "state_variables":
@@ -166,7 +187,7 @@ def validate_overrides(document: Any) -> dict[str, Any]:
             errors[str(key)[:80]] = "is not a policy field"
     if errors:
         raise InvalidRequest("Some policy values are out of bounds.", fields=errors)
-    return copy.deepcopy(document)
+    return PartialPolicy(copy.deepcopy(document))
 
 
 def merged_state_variable_count(*layers: Mapping[str, Any], reserved: Collection[str] = ()) -> int:

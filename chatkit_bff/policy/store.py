@@ -13,63 +13,79 @@ from redis.client import Pipeline
 
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.identity import Actor
 from chatkit_bff.policy.model import (
     MAX_STATE_VARIABLES,
+    PartialPolicy,
     Policy,
+    PolicySource,
     check_merged_state_variables,
     effective_policy,
     merged_state_variable_count,
-    validate_overrides,
+    value_sources,
 )
 from chatkit_bff.redis_durable import durable_transaction
 
 
 @dataclass(frozen=True)
 class StoredLayer:
+    """One admin-set layer: its values and who changed it last, when."""
+
     values: dict[str, Any]
-    updated_by: str | None = None
+    updated_by: Actor | None = None
     updated_at: float | None = None
-    updated_by_name: str | None = None
 
     @classmethod
     def load(cls, raw: bytes | str | None) -> StoredLayer:
         if not raw:
             return cls(values={})
         data = json.loads(raw)
+        by = data.get("updated_by")
         return cls(
             data.get("values", {}),
-            data.get("updated_by"),
+            Actor(by, data.get("updated_by_name") or "") if by else None,
             data.get("updated_at"),
-            data.get("updated_by_name"),
         )
 
     def dump(self) -> str:
+        by = self.updated_by
         return json.dumps(
             {
                 "values": self.values,
-                "updated_by": self.updated_by,
+                "updated_by": by.user_id if by else None,
                 "updated_at": self.updated_at,
-                "updated_by_name": self.updated_by_name,
+                "updated_by_name": by.name if by else None,
             }
         )
 
 
+_EMPTY = StoredLayer(values={})
+
+
 @dataclass(frozen=True)
 class PolicyLayers:
+    """The admin defaults and one user's overrides (empty for the defaults alone)."""
+
     defaults: StoredLayer
-    overrides: StoredLayer
+    overrides: StoredLayer = _EMPTY
 
     @property
     def effective(self) -> Policy:
         return effective_policy(self.defaults.values, self.overrides.values)
 
+    @property
+    def sources(self) -> dict[str, PolicySource]:
+        """Where each effective value comes from, by dotted path."""
+        return value_sources(self.defaults.values, self.overrides.values)
+
 
 @dataclass(frozen=True)
 class LayerChange:
-    """One layer before and after a write (an empty `after` means the layer was removed)."""
+    """One write: the layer before and after it (empty after a removal), and both layers now."""
 
     before: StoredLayer
     after: StoredLayer
+    layers: PolicyLayers
 
 
 # Queues more commands (the audit record) in the MULTI on the shared `{bff}` slot that records
@@ -78,10 +94,17 @@ AlsoInTransaction = Callable[[redis.Redis, LayerChange], None]
 
 
 class PolicyStore:
-    def __init__(self, client: redis.Redis, *, claim_variables: Collection[str] = ()) -> None:
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        claim_variables: Collection[str] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._redis = client
         # Variables filled from sign-in claims count toward the upstream cap of 64.
         self._claim_variables = frozenset(claim_variables)
+        self._clock = clock
 
     def layers(self, user_id: str) -> PolicyLayers:
         """Both layers in one round trip (two slots, so two GETs in one pipeline)."""
@@ -106,63 +129,60 @@ class PolicyStore:
     def effective(self, user_id: str) -> Policy:
         return self.layers(user_id).effective
 
-    def defaults(self) -> StoredLayer:
-        return StoredLayer.load(self._redis.get(redis_keys.POLICY_DEFAULTS))
+    def defaults(self) -> PolicyLayers:
+        """The admin defaults alone, as layers with no overrides."""
+        return PolicyLayers(StoredLayer.load(self._redis.get(redis_keys.POLICY_DEFAULTS)))
 
-    def overrides(self, user_id: str) -> StoredLayer:
+    def _overrides(self, user_id: str) -> StoredLayer:
         return StoredLayer.load(self._redis.get(redis_keys.policy_overrides(user_id)))
 
     def count_users_with_overrides(self) -> int:
         return int(self._redis.scard(redis_keys.USERS_WITH_OVERRIDES))
 
-    def set_defaults(self, values: Any, *, actor: str) -> StoredLayer:
-        return self.replace_defaults(values, actor=actor).after
-
-    def set_overrides(self, user_id: str, values: Any, *, actor: str) -> StoredLayer:
-        return self.replace_overrides(user_id, values, actor=actor).after
-
     def replace_overrides(
         self,
         user_id: str,
-        values: Any,
+        values: PartialPolicy,
         *,
-        actor: str,
-        actor_name: str | None = None,
+        actor: Actor,
         also: AlsoInTransaction | None = None,
     ) -> LayerChange:
-        """Validate and store a user's overrides, then record the change (and `also`)."""
-        validated = validate_overrides(values)
+        """Store a user's overrides, then record the change (and `also`)."""
         # Read apart from the write: the defaults live in another slot. A defaults change at the
         # same instant checks every user's overrides again on its side.
-        defaults = self.defaults()
-        problem = check_merged_state_variables(defaults.values, validated, self._claim_variables)
+        defaults = self.defaults().defaults
+        problem = check_merged_state_variables(defaults.values, values, self._claim_variables)
         if problem:
             raise InvalidRequest(
                 "Some policy values are out of bounds.", fields={"state_variables": problem}
             )
-        after = StoredLayer(validated, actor, time.time(), actor_name)
-        return self._write_user_layer(user_id, after, also, remove=False)
+        after = StoredLayer(values, actor, self._clock())
+        return self._write_user_layer(
+            user_id, after, PolicyLayers(defaults, after), also, remove=False
+        )
 
     def remove_overrides(
-        self,
-        user_id: str,
-        *,
-        actor: str,
-        actor_name: str | None = None,
-        also: AlsoInTransaction | None = None,
+        self, user_id: str, *, actor: Actor, also: AlsoInTransaction | None = None
     ) -> LayerChange:
         """Back to the defaults for this user."""
-        after = StoredLayer({}, actor, time.time(), actor_name)
-        return self._write_user_layer(user_id, after, also, remove=True)
+        after = StoredLayer({}, actor, self._clock())
+        # Nothing is stored for the user: the layers are the defaults alone.
+        return self._write_user_layer(user_id, after, self.defaults(), also, remove=True)
 
     def _write_user_layer(
-        self, user_id: str, after: StoredLayer, also: AlsoInTransaction | None, *, remove: bool
+        self,
+        user_id: str,
+        after: StoredLayer,
+        layers: PolicyLayers,
+        also: AlsoInTransaction | None,
+        *,
+        remove: bool,
     ) -> LayerChange:
         """Two transactions, each confirmed by a replica: the user's slot, then the shared one."""
         key = redis_keys.policy_overrides(user_id)
 
         def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
-            change = LayerChange(StoredLayer.load(conn.get(key)), after)
+            change = LayerChange(StoredLayer.load(conn.get(key)), after, layers)
 
             def write(conn: redis.Redis) -> None:
                 if remove:
@@ -191,28 +211,22 @@ class PolicyStore:
         return change
 
     def replace_defaults(
-        self,
-        values: Any,
-        *,
-        actor: str,
-        actor_name: str | None = None,
-        also: AlsoInTransaction | None = None,
+        self, values: PartialPolicy, *, actor: Actor, also: AlsoInTransaction | None = None
     ) -> LayerChange:
-        """Validate and store the global defaults; refused if any user would exceed the caps."""
-        validated = validate_overrides(values)
+        """Store the global defaults; refused if any user would exceed the caps."""
 
         def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
             user_ids = sorted(_decode(m) for m in conn.smembers(redis_keys.USERS_WITH_OVERRIDES))
             # The overrides live in their users' slots: read through the cluster-aware client.
-            overrides = [self.overrides(u).values for u in user_ids]
-            problem = self._state_variable_problem(validated, overrides)
+            overrides = [self._overrides(u).values for u in user_ids]
+            problem = self._state_variable_problem(values, overrides)
             if problem:
                 raise InvalidRequest(
                     "Some policy values are out of bounds.", fields={"state_variables": problem}
                 )
+            after = StoredLayer(values, actor, self._clock())
             change = LayerChange(
-                StoredLayer.load(conn.get(redis_keys.POLICY_DEFAULTS)),
-                StoredLayer(validated, actor, time.time(), actor_name),
+                StoredLayer.load(conn.get(redis_keys.POLICY_DEFAULTS)), after, PolicyLayers(after)
             )
 
             def write(conn: redis.Redis) -> None:

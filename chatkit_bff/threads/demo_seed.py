@@ -18,15 +18,19 @@ def emulator_root(api_base: str) -> str:
 def seed_demo_conversations(
     client: ChatKitClient, api_base: str, user_id: str, display_name: str
 ) -> int:
-    """Give a demo user the demo threads if they have none; returns how many were added."""
-    from emulator.demo import demo_threads  # development only: production never imports it
+    """Give a demo user the demo threads if they have none; returns how many were added.
 
+    The conversations belong to the emulator (its control API seeds them), so the product
+    carries no demo data of its own.
+    """
     if client.list_threads(user=user_id, limit=1)["data"]:
         return 0
-    threads = demo_threads(user_id, display_name)
     response = requests.post(
-        emulator_root(api_base) + "/_emulator/seed", json={"threads": threads}, timeout=10
+        emulator_root(api_base) + "/_emulator/demo",
+        json={"user": user_id, "display_name": display_name},
+        timeout=10,
     )
     response.raise_for_status()
-    log.info("seeded %d demo threads for %s", len(threads), display_name)
-    return len(threads)
+    count = len(response.json()["threads"])
+    log.info("seeded %d demo threads for %s", count, display_name)
+    return count

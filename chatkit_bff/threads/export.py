@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from chatkit_bff.rendering.items import (
     annotation_sources,
@@ -18,7 +18,6 @@ from chatkit_bff.rendering.items import (
 )
 from chatkit_bff.upstream import ChatKitThread, ThreadItem
 
-ExportFormat = Literal["md", "json"]
 EXPORT_FORMATS: dict[str, str] = {
     "md": "text/markdown; charset=utf-8",
     "json": "application/json",

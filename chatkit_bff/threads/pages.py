@@ -38,7 +38,15 @@ def thread_listing(threads: UserThreads, policy: Policy, query: PageQuery) -> Th
     return ThreadListing(page["data"], page_links(page, query), recent)
 
 
-def chatkit_page_data(policy: Policy, initial_thread: str | None) -> dict[str, Any]:
+LIVE_CHAT_NEEDS_OPENAI = (
+    "Live chat is off: this instance uses the local ChatKit emulator, which serves the saved "
+    "conversations but cannot chat. Live chat needs OPENAI_API_KEY and CHATKIT_WORKFLOW_ID."
+)
+
+
+def chatkit_page_data(
+    policy: Policy, initial_thread: str | None, *, uses_emulator: bool = False
+) -> dict[str, Any]:
     """The JSON the page hands to static/chat.js (options from the same policy as the session)."""
     return {
         "options": client_options(policy),
@@ -46,4 +54,5 @@ def chatkit_page_data(policy: Policy, initial_thread: str | None) -> dict[str, A
         "sessionUrl": SESSION_URL,
         "threadUrl": "/threads/",
         "startUrl": "/",
+        "liveChatOff": LIVE_CHAT_NEEDS_OPENAI if uses_emulator else None,
     }

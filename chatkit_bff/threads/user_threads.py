@@ -22,6 +22,8 @@ from chatkit_bff.upstream import (
 
 NOT_FOUND_MESSAGE = "No conversation with this id."
 _PAGING_PARAMS = ("limit", "order", "after", "before")
+#: Upper bound on list-and-delete rounds of `delete_all` (100 threads each).
+MAX_DELETE_ROUNDS = 1000
 
 
 def thread_not_found() -> NotFound:
@@ -143,6 +145,29 @@ class UserThreads:
         with self._thread_call(thread_id):
             deleted = self._chatkit.delete_thread(thread_id)
         self._owners.forget(thread_id)
+        return deleted
+
+    def delete_all(self) -> int:
+        """Delete every thread of the user upstream; returns how many were deleted.
+
+        Each round lists the first page again (the deleted ones are gone from it), and only
+        threads whose `user` is this user are ever deleted.
+        """
+        deleted = 0
+        for _ in range(MAX_DELETE_ROUNDS):
+            page = self._chatkit.list_threads(
+                user=self.user_id, limit=UPSTREAM_MAX_LIMIT, order="asc"
+            )
+            mine = [thread for thread in page["data"] if thread["user"] == self.user_id]
+            if not mine:
+                break
+            for thread in mine:
+                try:
+                    self._chatkit.delete_thread(thread["id"])
+                    deleted += 1
+                except NotFoundError:
+                    pass  # deleted meanwhile (another tab): gone either way
+                self._owners.forget(thread["id"])
         return deleted
 
     # --- items ------------------------------------------------------------------------------

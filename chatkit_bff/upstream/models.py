@@ -277,17 +277,6 @@ ThreadItem: TypeAlias = (
     | TaskGroupItem
 )
 
-THREAD_ITEM_TYPES: frozenset[str] = frozenset(
-    {
-        "chatkit.user_message",
-        "chatkit.assistant_message",
-        "chatkit.widget",
-        "chatkit.client_tool_call",
-        "chatkit.task",
-        "chatkit.task_group",
-    }
-)
-
 # --- Cursor pages ---------------------------------------------------------------------------
 
 PageEntry = TypeVar("PageEntry")

@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from chatkit_bff.auth.dev_users import demo_user
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
 
 

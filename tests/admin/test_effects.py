@@ -10,8 +10,8 @@ from flask import Flask
 
 from app import create_app
 from chatkit_bff import redis_keys
+from testing.emulator import Emulator
 from tests.admin.conftest import creates, policy_url, signed_in, user_id
-from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller
 
 pytestmark = pytest.mark.all_topologies
@@ -140,6 +140,26 @@ def test_reset_returns_the_user_to_the_defaults(
     assert reset.json["sources"]["session_seconds"] == "default"
     grace.new_secret()
     assert _last_create_for(emulator, "grace")["expires_after"]["seconds"] == 400
+
+
+def test_every_change_answers_what_is_now_stored_and_who_stored_it(
+    admin: ApiCaller, grace: ApiCaller
+) -> None:
+    ada = {"user_id": user_id("ada"), "name": "Ada Lovelace"}
+    defaults = admin.put("/admin/api/defaults", {"session_seconds": 300}).json
+    assert defaults == admin.get("/admin/api/defaults").json
+    assert defaults["updated_by"] == ada
+
+    policy = admin.put(policy_url("grace"), {"max_requests_per_1_minute": 3}).json
+    assert policy == admin.get(policy_url("grace")).json
+    assert policy["updated_by"] == ada
+    assert policy["effective"]["session_seconds"] == 300  # the defaults just stored
+    assert policy["effective"]["max_requests_per_1_minute"] == 3
+
+    reset = admin.delete(policy_url("grace")).json
+    assert reset == admin.get(policy_url("grace")).json
+    assert reset["overrides"] == {}
+    assert reset["effective"]["max_requests_per_1_minute"] == 10
 
 
 def test_every_change_is_audited_with_before_and_after(admin: ApiCaller, grace: ApiCaller) -> None:

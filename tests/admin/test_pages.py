@@ -6,8 +6,8 @@ import re
 
 from flask import Flask
 
+from testing.emulator import Emulator
 from tests.admin.conftest import creates, policy_url, signed_in, user_id
-from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller
 
 # A <script> without src (JSON data blocks are fine): the CSP would block it.

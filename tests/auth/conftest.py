@@ -7,9 +7,14 @@ from typing import Any
 
 import pytest
 
-from tests.oidc_provider import ProviderClient, ProviderUser, RunningProvider, running_provider
+from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider, running_provider
+from testing.panva_provider import PanvaProvider, running_panva
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN
+from .providers import FakeProvider, OpenIDProvider, Panva, register, unregister
+
+#: Custom claims some test users carry, the way Keycloak, Auth0 and others name them.
+EXTRA_CLAIMS = ("realm_access", "https://example.com/roles", "plan", "department")
 
 
 @pytest.fixture
@@ -36,13 +41,41 @@ def provider(grace: ProviderUser, ada: ProviderUser) -> Iterator[RunningProvider
         yield running
 
 
+@pytest.fixture(scope="session")
+def panva_server() -> Iterator[PanvaProvider]:
+    with running_panva(EXTRA_CLAIMS) as server:
+        yield server
+
+
 @pytest.fixture
-def app_config(app_config: dict[str, Any], provider: RunningProvider) -> dict[str, Any]:
+def provider_kind() -> str:
+    """Which provider `op` is; `parametrize("provider_kind", BOTH)` runs a test on both."""
+    return "fake"
+
+
+@pytest.fixture
+def op(
+    request: pytest.FixtureRequest, provider_kind: str, grace: ProviderUser, ada: ProviderUser
+) -> Iterator[OpenIDProvider]:
+    """The OpenID provider this test signs in with."""
+    chosen: OpenIDProvider
+    if provider_kind == "panva":
+        chosen = Panva(request.getfixturevalue("panva_server"), [grace, ada])
+    else:
+        chosen = FakeProvider(request.getfixturevalue("provider"))
+    register(chosen)
+    yield chosen
+    unregister(chosen)
+
+
+@pytest.fixture
+def app_config(app_config: dict[str, Any], op: OpenIDProvider) -> dict[str, Any]:
     """The shared development config, signing in through the live provider instead of demo users."""
     return {
         **app_config,
-        "OIDC_ISSUER": provider.issuer,
+        "OIDC_ISSUER": op.issuer,
         "OIDC_CLIENT_ID": CLIENT_ID,
         "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "OIDC_SCOPES": "openid email profile groups",
         "ADMIN_GROUPS": "chat-admins",
     }

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.oidc_provider import ProviderUser
+from testing.oidc_provider import ProviderUser
 
-CLIENT_ID = "chatkit-bff"
-CLIENT_SECRET = "chatkit-bff-provider-secret-5d1c"
-#: Where Flask's test client says the app lives.
-TEST_CLIENT_ORIGIN = "http://localhost"
+from .oidc_constants import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN
+from .providers import browser_at_provider, follow_at_provider, provider_for
+
+__all__ = ["CLIENT_ID", "CLIENT_SECRET", "TEST_CLIENT_ORIGIN"]
+
 SESSION_COOKIE = "session"
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
@@ -42,16 +43,32 @@ def start_sign_in(client: FlaskClient, next_url: str | None = None) -> str:
     return response.headers["Location"]
 
 
-def answer_at_provider(authorize_url: str, user: ProviderUser | None) -> str:
-    """Show the provider's sign-in page and press a button; return where it redirects."""
-    page = requests.get(authorize_url, timeout=10)
+def answer_at_provider(
+    authorize_url: str, user: ProviderUser | None, browser: requests.Session | None = None
+) -> str:
+    """Show the provider's sign-in page and press a button; return where it sends us back."""
+    provider = provider_for(authorize_url)
+    if provider is not None:
+        provider.before_sign_in()
+    browser = browser or requests.Session()
+    first = browser.get(authorize_url, allow_redirects=False, timeout=10)
+    page = follow_at_provider(browser, first)
     assert page.status_code == 200, page.text
     form = {"username": user.sub} if user else {"action": "cancel"}
     if user:
         assert f"Sign in as {user.name}" in page.text
-    answer = requests.post(authorize_url, data=form, allow_redirects=False, timeout=10)
-    assert answer.status_code == 302, answer.text
-    return answer.headers["Location"]
+    answer = browser.post(page.url, data=form, allow_redirects=False, timeout=10)
+    answer = follow_at_provider(browser, answer)
+    assert answer.is_redirect, answer.text
+    return urljoin(answer.url, answer.headers["Location"])
+
+
+def answer_without_asking(client: FlaskClient, authorize_url: str) -> str:
+    """The provider still knows the browser: it answers at once, no page shown (SSO)."""
+    browser = browser_at_provider(client)
+    answer = follow_at_provider(browser, browser.get(authorize_url, allow_redirects=False))
+    assert answer.is_redirect, answer.text
+    return urljoin(answer.url, answer.headers["Location"])
 
 
 def deliver(client: FlaskClient, callback_url: str) -> TestResponse:
@@ -71,7 +88,7 @@ class SignIn:
 def sign_in(client: FlaskClient, user: ProviderUser, next_url: str | None = None) -> SignIn:
     """The whole code flow; the response is the app's answer to the callback."""
     authorize_url = start_sign_in(client, next_url)
-    callback_url = answer_at_provider(authorize_url, user)
+    callback_url = answer_at_provider(authorize_url, user, browser_at_provider(client))
     return SignIn(authorize_url, callback_url, deliver(client, callback_url))
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.oidc_provider import ProviderUser
+from testing.oidc_provider import ProviderUser
 
 from .oidc_flows import signed_in
+from .providers import BOTH
+
+pytestmark = pytest.mark.parametrize("provider_kind", BOTH)
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(client: FlaskClient) -> None:

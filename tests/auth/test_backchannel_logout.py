@@ -12,18 +12,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
-from tests.oidc_provider import (
+from testing.emulator import Emulator
+from testing.oidc_provider import (
     BACKCHANNEL_LOGOUT_EVENT,
     REMOVE,
     ProviderClient,
     ProviderUser,
     RunningProvider,
 )
-from tests.oidc_provider.keys import SigningKeys
-from tests.support.emulator import Emulator
-from tests.support.servers import LiveServer
+from testing.oidc_provider.keys import SigningKeys
+from testing.servers import LiveServer
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN, me, mint_secret, signed_in
+from .providers import BOTH, OpenIDProvider, browser_at_provider
 
 pytestmark = pytest.mark.all_topologies
 
@@ -256,3 +257,34 @@ def test_a_token_signed_with_a_rotated_key_is_accepted(
     response = _post(app, provider.state.make_logout_token(sub=grace.sub))
     assert response.status_code == 200
     assert me(grace_chatting).status_code == 401
+
+
+@pytest.fixture
+def op_notifies(op: OpenIDProvider, live_app: LiveServer) -> OpenIDProvider:
+    """Our back-channel logout URI (the live app) registered with whichever provider."""
+    op.notify_backchannel_logout(f"{live_app.url}{ENDPOINT}")
+    return op
+
+
+@pytest.mark.parametrize("provider_kind", BOTH)
+def test_signing_out_at_the_provider_ends_that_sign_in_here(
+    app: Flask,
+    op_notifies: OpenIDProvider,
+    grace: ProviderUser,
+    ada: ProviderUser,
+    emulator: Emulator,
+) -> None:
+    phone = app.test_client()
+    signed_in(phone, grace)
+    someone_else = app.test_client()
+    signed_in(someone_else, ada)
+    laptop = app.test_client()
+    signed_in(laptop, grace)
+    assert mint_secret(laptop).status_code == 200
+
+    # On the laptop, the user signs out at the provider itself (not through us).
+    op_notifies.sign_out_at_provider(browser_at_provider(laptop), grace)
+
+    assert me(laptop).status_code == 401
+    assert me(phone).status_code == 200  # another provider session
+    assert me(someone_else).status_code == 200

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
-from tests.oidc_provider import ProviderClient, ProviderUser, RunningProvider
+from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider
+from testing.servers import LiveServer
 from tests.support.browser import screenshot_path
-from tests.support.servers import LiveServer
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET
 
 pytestmark = pytest.mark.browser
+
+FIREFOX_ON_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+)
+SAFARI_ON_MAC = (
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Safari/605.1.15"
+)
 
 
 @pytest.fixture
@@ -34,17 +42,12 @@ def _offline_chatkit(route: Route) -> None:
 
 @pytest.mark.usefixtures("registered")
 def test_sign_in_at_the_provider_then_sign_out_everywhere(
-    page: Page, live_app: LiveServer, provider: RunningProvider, grace: ProviderUser
+    page: Page,
+    csp_violations: list[str],
+    live_app: LiveServer,
+    provider: RunningProvider,
+    grace: ProviderUser,
 ) -> None:
-    policy_violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: (
-            policy_violations.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
     page.route("https://cdn.platform.openai.com/**", _offline_chatkit)
 
     page.goto("/")
@@ -69,7 +72,7 @@ def test_sign_in_at_the_provider_then_sign_out_everywhere(
     assert page.request.get("/api/me").status == 401
     page.screenshot(path=screenshot_path("auth-signed-out"), full_page=True)
 
-    assert policy_violations == []
+    assert csp_violations == []
 
 
 @pytest.mark.usefixtures("registered")
@@ -79,3 +82,47 @@ def test_cancelling_at_the_provider_shows_a_way_back(page: Page, live_app: LiveS
     expect(page.get_by_role("heading", name="Sign-in was cancelled")).to_be_visible()
     page.get_by_role("link", name="Try signing in again").click()
     expect(page.get_by_role("button", name="Sign in as Grace Hopper")).to_be_visible()
+
+
+def _sign_in_in(page: Page, name: str) -> None:
+    page.goto("/")
+    page.get_by_role("button", name=f"Sign in as {name}").click()
+    expect(page.get_by_test_id("user-name")).to_have_text(name)
+
+
+@pytest.mark.usefixtures("registered")
+def test_my_sessions_shows_the_other_device_and_ends_it(
+    browser: Browser, live_app: LiveServer, grace: ProviderUser
+) -> None:
+    contexts = [
+        browser.new_context(base_url=live_app.url, user_agent=agent)
+        for agent in (FIREFOX_ON_WINDOWS, SAFARI_ON_MAC)
+    ]
+    try:
+        laptop, desktop = (context.new_page() for context in contexts)
+        for tab in (laptop, desktop):
+            tab.set_default_timeout(10_000)
+            tab.route("https://cdn.platform.openai.com/**", _offline_chatkit)
+        _sign_in_in(laptop, grace.name)
+        _sign_in_in(desktop, grace.name)
+
+        laptop.get_by_role("link", name="Your sessions").click()
+        rows = laptop.get_by_test_id("sign-in")
+        expect(rows).to_have_count(2)
+        this_one = rows.filter(has=laptop.get_by_test_id("this-device"))
+        expect(this_one).to_contain_text("Firefox on Windows")
+        other = rows.filter(has_text="Safari on Mac OS X")
+        expect(other).to_have_count(1)
+        laptop.screenshot(path=screenshot_path("account-sessions"), full_page=True)
+
+        other.get_by_role("button", name="Sign out").click()
+
+        expect(laptop.get_by_text("That device is signed out.")).to_be_visible()
+        expect(laptop.get_by_test_id("sign-in")).to_have_count(1)
+        assert desktop.request.get("/api/me").status == 401
+        desktop.goto("/")
+        expect(desktop.get_by_role("button", name="Sign in as Grace Hopper")).to_be_visible()
+        assert laptop.request.get("/api/me").status == 200
+    finally:
+        for context in contexts:
+            context.close()

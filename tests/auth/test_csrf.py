@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from tests.oidc_provider import ProviderUser
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
+from testing.oidc_provider import ProviderUser
 
 from .oidc_flows import me, mint_secret, page_csrf_token, signed_in
 

@@ -12,7 +12,7 @@ from werkzeug.test import TestResponse
 
 from app import create_app
 from chatkit_bff.settings import ConfigError
-from tests.oidc_provider import ProviderUser, RunningProvider
+from testing.oidc_provider import ProviderUser, RunningProvider
 
 from .oidc_flows import signed_in
 

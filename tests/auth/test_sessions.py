@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,9 +17,10 @@ from werkzeug.http import parse_set_header
 from app import create_app
 from blueprints._sign_in_store import RedisSignInInterface, ServerSignIn
 from chatkit_bff import redis_keys
+from testing.clock import Clock
+from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.oidc_provider import ProviderUser, RunningProvider
 from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
-from tests.oidc_provider import ProviderUser, RunningProvider
-from tests.support.emulator import UPSTREAM_KEY, Emulator
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, me, session_cookie, signed_in
 
@@ -39,8 +40,8 @@ def _cookie_attributes(set_cookie: str) -> tuple[str, dict[str, str]]:
 def make_app(app_config: dict[str, Any], redis_client: redis.Redis) -> Iterator[Any]:
     made: list[Flask] = []
 
-    def make(**overrides: Any) -> Flask:
-        application = create_app({**app_config, **overrides})
+    def make(*, clock: Callable[[], float] = time.time, **overrides: Any) -> Flask:
+        application = create_app({**app_config, **overrides}, clock=clock)
         made.append(application)
         return application
 
@@ -127,13 +128,15 @@ def test_an_idle_session_ends(make_app: Any, grace: ProviderUser) -> None:
 def test_a_session_ends_at_its_absolute_lifetime_however_active(
     make_app: Any, redis_client: redis.Redis, grace: ProviderUser
 ) -> None:
-    client = make_app(SESSION_ABSOLUTE_LIFETIME="2").test_client()
+    clock = Clock()
+    client = make_app(SESSION_ABSOLUTE_LIFETIME="2", clock=clock).test_client()
     signed_in(client, grace)
     sid = session_cookie(client)
-    assert me(client).json["session_expires_in"] <= 2
-    time.sleep(1)
+    assert me(client).json["session_expires_in"] == 2
+    clock.now += 1.9  # activity all along: the idle timeout never strikes
     assert me(client).status_code == 200
-    time.sleep(1.2)
+    assert me(client).json["session_expires_in"] == 1
+    clock.now += 0.1
     assert me(client).status_code == 401
     assert redis_client.exists(redis_keys.sign_in(str(sid))) == 0
 
@@ -194,11 +197,12 @@ class TestRevocationSticks:
 def test_signed_in_at_is_reset_by_a_new_sign_in(
     make_app: Any, provider: RunningProvider, grace: ProviderUser
 ) -> None:
-    application = make_app(SESSION_ABSOLUTE_LIFETIME="3")
+    clock = Clock()
+    application = make_app(SESSION_ABSOLUTE_LIFETIME="3", clock=clock)
     client = application.test_client()
     flow = signed_in(client, grace)
     assert urlsplit(flow.response.headers["Location"]).path == "/"
-    time.sleep(1)
+    clock.now += 1
     second = application.test_client()
     signed_in(second, grace)
     assert me(second).json["session_expires_in"] > me(client).json["session_expires_in"]

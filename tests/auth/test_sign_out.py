@@ -13,13 +13,14 @@ from flask.testing import FlaskClient
 from app import create_app
 from chatkit_bff import redis_keys
 from chatkit_bff.identity import upstream_user_id
-from tests.oidc_provider import ProviderUser, RunningProvider
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
+from testing.oidc_provider import ProviderUser, RunningProvider
 from tests.support.flows import dev_sign_in
 
 from .oidc_flows import (
     CLIENT_ID,
     TEST_CLIENT_ORIGIN,
+    answer_at_provider,
     deliver,
     me,
     mint_secret,
@@ -27,7 +28,9 @@ from .oidc_flows import (
     session_cookie,
     sign_out,
     signed_in,
+    start_sign_in,
 )
+from .providers import BOTH, OpenIDProvider, browser_at_provider
 
 pytestmark = pytest.mark.all_topologies
 
@@ -36,19 +39,19 @@ def _statuses(emulator: Emulator) -> list[str]:
     return [s["status"] for s in emulator.sessions()]
 
 
+@pytest.mark.parametrize("provider_kind", BOTH)
 def test_sign_out_cancels_chat_sessions_and_signs_out_at_the_provider(
     client: FlaskClient,
-    provider: RunningProvider,
+    op: OpenIDProvider,
     emulator: Emulator,
     redis_client: redis.Redis,
     grace: ProviderUser,
 ) -> None:
     signed_in(client, grace)
     assert mint_secret(client).status_code == 200
-    user_id = upstream_user_id(provider.issuer, grace.sub)
+    user_id = upstream_user_id(op.issuer, grace.sub)
     assert redis_client.scard(redis_keys.user_secrets(user_id)) == 1
     assert _statuses(emulator) == ["active"]
-    provider_sid = provider.state.current_sid(grace.sub)
     old_session = session_cookie(client)
 
     response = sign_out(client)
@@ -62,7 +65,10 @@ def test_sign_out_cancels_chat_sessions_and_signs_out_at_the_provider(
     # And the browser goes on to the provider to end its session there too.
     assert response.status_code == 302
     location = response.headers["Location"]
-    assert location.startswith(f"{provider.issuer}/end_session?")
+    end_session = requests.get(f"{op.issuer}/.well-known/openid-configuration", timeout=10).json()[
+        "end_session_endpoint"
+    ]
+    assert location.startswith(f"{end_session}?")
     params = query(location)
     hint = params["id_token_hint"]  # the ID token this provider signed for us
     assert hint.startswith("eyJ")
@@ -71,11 +77,7 @@ def test_sign_out_cancels_chat_sessions_and_signs_out_at_the_provider(
     assert params["client_id"] == CLIENT_ID
     assert params["state"]
 
-    back = requests.get(location, allow_redirects=False, timeout=10)
-    assert back.status_code == 302
-    assert provider.state.end_session_calls[-1]["sid"] == provider_sid
-    assert provider_sid not in provider.state.sessions
-    landing = back.headers["Location"]
+    landing = op.end_session(browser_at_provider(client), location)
     assert urlsplit(landing).path == "/signed-out"
     assert query(landing)["state"] == params["state"]
 
@@ -83,11 +85,27 @@ def test_sign_out_cancels_chat_sessions_and_signs_out_at_the_provider(
     assert page.status_code == 200
     assert "You are signed out" in page.get_data(as_text=True)
     assert 'href="/login"' in page.get_data(as_text=True)
+    # The provider forgot this browser too: signing in again asks who you are.
+    authorize_url = start_sign_in(client)
+    assert answer_at_provider(authorize_url, grace, browser_at_provider(client))
 
 
+def test_sign_out_ends_the_provider_session_named_in_the_id_token(
+    client: FlaskClient, provider: RunningProvider, grace: ProviderUser
+) -> None:
+    signed_in(client, grace)
+    provider_sid = provider.state.current_sid(grace.sub)
+    location = sign_out(client).headers["Location"]
+    back = requests.get(location, allow_redirects=False, timeout=10)
+    assert back.status_code == 302
+    assert provider.state.end_session_calls[-1]["sid"] == provider_sid
+    assert provider_sid not in provider.state.sessions
+
+
+@pytest.mark.parametrize("provider_kind", BOTH)
 def test_sign_out_only_ends_this_user(
     client: FlaskClient,
-    provider: RunningProvider,
+    op: OpenIDProvider,
     emulator: Emulator,
     grace: ProviderUser,
     ada: ProviderUser,
@@ -103,11 +121,12 @@ def test_sign_out_only_ends_this_user(
     assert me(other).status_code == 200
     by_user = {s["user"]: s["status"] for s in emulator.sessions()}
     assert by_user == {
-        upstream_user_id(provider.issuer, ada.sub): "active",
-        upstream_user_id(provider.issuer, grace.sub): "cancelled",
+        upstream_user_id(op.issuer, ada.sub): "active",
+        upstream_user_id(op.issuer, grace.sub): "cancelled",
     }
 
 
+@pytest.mark.parametrize("provider_kind", BOTH)
 def test_sign_out_ends_every_chat_session_the_user_holds(
     client: FlaskClient, emulator: Emulator, grace: ProviderUser
 ) -> None:

@@ -1,63 +1,16 @@
-"""A fresh emulator served over real HTTP for each test, with clients for both of its APIs."""
+"""The suite's emulator (reset for each test) with the official SDK pointed at it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
-
 import openai
 import pytest
-import requests
 from pydantic import BaseModel
 
-from emulator import EmulatorConfig, create_app
-from tests.support.servers import serve_in_thread
+from testing.emulator import UPSTREAM_KEY, Emulator
 
-API_KEY = "sk-test-emulator-key"
-API_HEADERS = {"Authorization": f"Bearer {API_KEY}", "OpenAI-Beta": "chatkit_beta=v1"}
+__all__ = ["API_KEY", "Emulator", "assert_complete"]
 
-
-@dataclass
-class Emulator:
-    url: str
-
-    @property
-    def api_url(self) -> str:
-        return self.url + "/v1"
-
-    def control(self, method: str, path: str, body: Any = None) -> Any:
-        """Call the control API and return its JSON, failing the test on an error status."""
-        response = requests.request(method, f"{self.url}/_emulator{path}", json=body, timeout=10)
-        assert response.ok, response.text
-        return response.json()
-
-    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Call the emulated API with valid credentials unless ``headers`` says otherwise."""
-        kwargs.setdefault("headers", API_HEADERS)
-        kwargs.setdefault("timeout", 10)
-        return requests.request(method, f"{self.api_url}{path}", **kwargs)
-
-    def seed_thread(self, **thread: Any) -> dict[str, Any]:
-        created: dict[str, Any] = self.control("POST", "/threads", thread)
-        return created
-
-    def logged_requests(self) -> list[dict[str, Any]]:
-        entries: list[dict[str, Any]] = self.control("GET", "/requests")["requests"]
-        return entries
-
-
-@pytest.fixture(scope="session")
-def emulator_server() -> Iterator[Emulator]:
-    with serve_in_thread(create_app(EmulatorConfig(api_key=API_KEY))) as server:
-        yield Emulator(server.url)
-
-
-@pytest.fixture
-def emulator(emulator_server: Emulator) -> Emulator:
-    """The shared emulator, reset to a fresh state (a server per test is slow to stop)."""
-    emulator_server.control("POST", "/reset")
-    return emulator_server
+API_KEY = UPSTREAM_KEY  # the suite's emulator (tests/conftest.py) accepts this key
 
 
 @pytest.fixture

@@ -74,7 +74,7 @@ def test_reads_and_deletes_need_neither_content_type_nor_accept(emulator: Emulat
     ]:
         response = session.request(method, url, headers=bare, timeout=10)
         assert response.status_code == 200, response.text
-    sent = emulator.logged_requests()
+    sent = emulator.requests()
     assert all("accept" not in entry["headers"] for entry in sent)
     assert all("content-type" not in entry["headers"] for entry in sent)
 

@@ -27,7 +27,7 @@ def test_concurrent_creates_and_seeds_are_all_kept(emulator: Emulator) -> None:
     assert {session["id"] for session in sessions} == session_ids
     listed = emulator.api("GET", "/chatkit/threads", params={"limit": 100}).json()["data"]
     assert {thread["id"] for thread in listed} == thread_ids
-    assert len(emulator.logged_requests()) == CALLERS * 2 + 1
+    assert len(emulator.requests()) == CALLERS * 2 + 1
 
 
 def test_concurrent_calls_consume_each_scripted_fault_once(emulator: Emulator) -> None:

@@ -6,17 +6,15 @@ import json
 from typing import Any
 
 import openai
+import requests
 
-from emulator.demo import demo_threads
+from testing.items import KINDS
 
 from .conftest import Emulator, assert_complete
 
 
 def seeded_demo(emulator: Emulator) -> list[dict[str, Any]]:
-    threads: list[dict[str, Any]] = emulator.control(
-        "POST", "/seed", {"threads": demo_threads("oidc|user-1", "Ada Lovelace")}
-    )["threads"]
-    return threads
+    return emulator.seed_demo("oidc|user-1", "Ada Lovelace")
 
 
 def all_items(emulator: Emulator, threads: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -41,14 +39,7 @@ def test_demo_threads_cover_every_thread_status_and_an_untitled_one(emulator: Em
 def test_demo_items_cover_every_type_and_field(emulator: Emulator) -> None:
     items = all_items(emulator, seeded_demo(emulator))
     types = {item["type"] for item in items}
-    assert types == {
-        "chatkit.user_message",
-        "chatkit.assistant_message",
-        "chatkit.widget",
-        "chatkit.client_tool_call",
-        "chatkit.task",
-        "chatkit.task_group",
-    }
+    assert types == set(KINDS)  # every item type there is
     users = [item for item in items if item["type"] == "chatkit.user_message"]
     assert {part["type"] for item in users for part in item["content"]} == {
         "input_text",
@@ -108,6 +99,32 @@ def test_demo_threads_parse_completely_with_the_sdk(emulator: Emulator, sdk: ope
             assert_complete(item, f"{thread.title}:{item.type}")
 
 
-def test_display_name_greets_the_user() -> None:
-    text = json.dumps(demo_threads("u", "Grace Hopper"))
-    assert "Grace" in text
+def test_display_name_greets_the_user(emulator: Emulator) -> None:
+    items = all_items(emulator, emulator.seed_demo("u", 'Grace "Amazing" Hopper'))
+    texts = [part["text"] for item in items for part in item.get("content", [])]
+    assert any(text.startswith("Hi Grace! ") for text in texts)
+    assert any(text.startswith("Hello Grace! ") for text in texts)
+    assert "{first_name}" not in json.dumps(items)
+
+
+def test_without_a_display_name_the_user_is_greeted_generically(emulator: Emulator) -> None:
+    texts = json.dumps(all_items(emulator, emulator.seed_demo("u")))
+    assert "Hi there! " in texts
+
+
+def test_demo_threads_start_in_the_past_of_the_emulator_clock(emulator: Emulator) -> None:
+    now = emulator.control("GET", "/clock")["now"]
+    threads = emulator.seed_demo("u", "Ada")
+    created = [thread["created_at"] for thread in threads]
+    assert created == sorted(created)
+    assert now - 10 * 86_400 < created[0]
+    assert created[-1] < now
+    items = all_items(emulator, threads)
+    assert all(now - 10 * 86_400 < item["created_at"] <= now for item in items)
+
+
+def test_demo_needs_a_user(emulator: Emulator) -> None:
+    response = requests.post(f"{emulator.url}/_emulator/demo", json={}, timeout=10)
+    assert response.status_code == 400
+    assert "user" in response.json()["error"]["message"]
+    assert emulator.api("GET", "/chatkit/threads", params={"user": "u"}).json()["data"] == []

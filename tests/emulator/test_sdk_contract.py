@@ -110,7 +110,7 @@ def test_sdk_creates_and_cancels_a_session_with_every_field(
 def test_sdk_sends_the_beta_header_itself(sdk: openai.OpenAI, emulator: Emulator) -> None:
     sdk.beta.chatkit.threads.list()
     sdk.beta.chatkit.sessions.create(user="u", workflow={"id": "wf_1"})
-    for entry in emulator.logged_requests():
+    for entry in emulator.requests():
         assert entry["headers"]["openai-beta"] == "chatkit_beta=v1"
         assert entry["status"] == 200
 
@@ -202,7 +202,7 @@ def test_sdk_walks_every_page_of_threads_and_items(sdk: openai.OpenAI, emulator:
     assert walked == list(reversed(thread_ids))
     walked_items = list(sdk.beta.chatkit.threads.list_items(thread_ids[0], limit=2, order="asc"))
     assert [item.created_at for item in walked_items] == [5000, 5001, 5002, 5003, 5004]
-    cursor_pages = len([e for e in emulator.logged_requests() if e["path"].endswith("/items")])
+    cursor_pages = len([e for e in emulator.requests() if e["path"].endswith("/items")])
     assert cursor_pages == 3
 
 

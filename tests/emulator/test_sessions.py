@@ -185,11 +185,7 @@ def test_invalid_json_is_400(emulator: Emulator) -> None:
         "POST",
         "/chatkit/sessions",
         data=b'{"user": "u", ',
-        headers={
-            "Authorization": "Bearer sk-test-emulator-key",
-            "OpenAI-Beta": "chatkit_beta=v1",
-            "Content-Type": "application/json",
-        },
+        headers={**emulator.api_headers, "Content-Type": "application/json"},
     )
     assert response.status_code == 400
     error = response.json()["error"]

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from emulator import EmulatorConfig, create_app
-from tests.support.servers import free_port, serve_in_thread, wait_for_port
+from testing.servers import free_port, serve_in_thread, wait_for_port
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import requests
 from flask import Flask
 
 from chatkit_bff.auth.dev_users import demo_user
-from tests.support.emulator import Emulator
+from testing.emulator import Emulator
+from tests.support.policies import override_policy
 
 SeedThreads = Callable[..., list[dict[str, Any]]]
 
@@ -75,12 +75,7 @@ def seed_threads(emulator: Emulator) -> SeedThreads:
             }
             for n in range(count)
         ]
-        response = requests.post(
-            f"{emulator.url}/_emulator/seed", json={"threads": threads}, timeout=10
-        )
-        assert response.status_code == 200, response.text
-        seeded: list[dict[str, Any]] = response.json()["threads"]
-        return seeded
+        return emulator.seed(threads)
 
     return seed
 
@@ -88,6 +83,6 @@ def seed_threads(emulator: Emulator) -> SeedThreads:
 @pytest.fixture
 def set_policy(app: Flask) -> Callable[[str, dict[str, Any]], None]:
     def apply(user_id: str, overrides: dict[str, Any]) -> None:
-        app.extensions["chatkit_bff"].policies.set_overrides(user_id, overrides, actor="test")
+        override_policy(app.extensions["chatkit_bff"].policies, user_id, overrides)
 
     return apply

@@ -8,10 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Page, Request, expect
 
-from emulator.demo import demo_threads
+from testing.emulator import Emulator
 from tests.history.browser_support import (
     DESKTOP,
     PHONE,
@@ -24,24 +23,16 @@ from tests.history.browser_support import (
 )
 from tests.history.conftest import SeedThreads
 from tests.support.browser import screenshot_path
-from tests.support.emulator import UPSTREAM_KEY, Emulator
+from tests.support.policies import override_policy
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def watched(page: Page) -> Iterator[Page]:
+def watched(page: Page, csp_violations: list[str]) -> Iterator[Page]:
     """The page, failing the test on any script error, dialog or CSP violation it raises."""
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    page.on(
-        "console",
-        lambda message: (
-            problems.append(f"console: {message.text}")
-            if "Content Security Policy" in message.text
-            else None
-        ),
-    )
     page.on(
         "dialog", lambda dialog: (problems.append(f"dialog: {dialog.message}"), dialog.dismiss())
     )
@@ -50,22 +41,8 @@ def watched(page: Page) -> Iterator[Page]:
     assert problems == []
 
 
-def seed(emulator: Emulator, threads: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    response = requests.post(
-        f"{emulator.url}/_emulator/seed", json={"threads": threads}, timeout=10
-    )
-    assert response.status_code == 200, response.text
-    seeded: list[dict[str, Any]] = response.json()["threads"]
-    return seeded
-
-
 def upstream_thread_exists(emulator: Emulator, thread_id: str) -> bool:
-    response = requests.get(
-        f"{emulator.api_url}/chatkit/threads/{thread_id}",
-        headers={"Authorization": f"Bearer {UPSTREAM_KEY}", "OpenAI-Beta": "chatkit_beta=v1"},
-        timeout=5,
-    )
-    return response.status_code == 200
+    return emulator.api("GET", f"/chatkit/threads/{thread_id}").status_code == 200
 
 
 def thread_titles(page: Page) -> list[str]:
@@ -107,7 +84,7 @@ def test_a_transcript_shows_every_item_type(
     watched: Page, emulator: Emulator, grace_id: str
 ) -> None:
     page = watched
-    seed(emulator, demo_threads(grace_id, "Grace Hopper"))
+    emulator.seed_demo(grace_id, "Grace Hopper")
     install_fake_chatkit(page)
     sign_in(page)
 
@@ -176,7 +153,7 @@ def test_export_downloads_markdown_and_json(
     watched: Page, emulator: Emulator, grace_id: str, tmp_path: Path
 ) -> None:
     page = watched
-    threads = seed(emulator, demo_threads(grace_id, "Grace Hopper"))
+    threads = emulator.seed_demo(grace_id, "Grace Hopper")
     report = next(t for t in threads if t["title"] == "Q3 revenue report review")
     install_fake_chatkit(page)
     sign_in(page, path=f"/threads/{report['id']}")
@@ -236,10 +213,10 @@ def test_the_page_configures_chatkit_from_policy_and_serves_secrets(
     watched: Page, app: Any, grace_id: str, emulator: Emulator
 ) -> None:
     page = watched
-    app.extensions["chatkit_bff"].policies.set_overrides(
+    override_policy(
+        app.extensions["chatkit_bff"].policies,
         grace_id,
         {"file_upload": {"enabled": True, "max_files": 4, "max_file_size": 8}},
-        actor="test",
     )
     install_fake_chatkit(page)
     sent = session_requests(page)

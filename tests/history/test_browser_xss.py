@@ -6,11 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Page, expect
 
+from testing.emulator import Emulator
 from tests.history.browser_support import install_fake_chatkit, sign_in
-from tests.support.emulator import Emulator
 
 pytestmark = pytest.mark.browser
 
@@ -139,11 +138,7 @@ def test_hostile_titles_texts_links_widgets_and_names_run_no_script(
         }
         for n, payload in enumerate(PAYLOADS)
     ]
-    response = requests.post(
-        f"{emulator.url}/_emulator/seed", json={"threads": threads}, timeout=10
-    )
-    assert response.status_code == 200, response.text
-    seeded = response.json()["threads"]
+    seeded = emulator.seed(threads)
     install_fake_chatkit(page)
 
     sign_in(page)

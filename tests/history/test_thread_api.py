@@ -9,8 +9,8 @@ import redis
 from flask.testing import FlaskClient
 
 from chatkit_bff import redis_keys
+from testing.emulator import Emulator
 from tests.history.conftest import SeedThreads
-from tests.support.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
 
 PAGE_KEYS = {"object", "data", "first_id", "last_id", "has_more"}

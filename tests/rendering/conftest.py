@@ -1,22 +1,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from blueprints import TEMPLATE_FOLDER
 from chatkit_bff.rendering import register_rendering
-
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 RenderItems = Callable[..., str]
 
 
 @pytest.fixture(scope="module")
 def rendering_app() -> Iterator[Flask]:
-    app = Flask(__name__, template_folder=str(TEMPLATES))
+    app = Flask(__name__, template_folder=TEMPLATE_FOLDER)
     register_rendering(app)
     with app.app_context():
         yield app

@@ -99,9 +99,16 @@ def test_bare_urls_stay_text_without_a_linkify_library() -> None:
     assert not parsed.find_all("a")
 
 
-def test_repeated_text_renders_identically() -> None:
-    text = "Some **cached** text"
-    assert render_markdown(text) == render_markdown(text)
+def test_repeated_text_renders_like_the_first_time_from_the_cache() -> None:
+    from chatkit_bff.rendering.markdown import _render, _render_cached  # the uncached path
+
+    texts = [f"Some **cached** text {n}" for n in range(3)]
+    first = [render_markdown(text) for text in texts]
+    hits = _render_cached.cache_info().hits
+    again = [render_markdown(text) for text in reversed(texts)][::-1]
+    assert _render_cached.cache_info().hits == hits + len(texts)  # really from the cache
+    assert again == first == [_render(text) for text in texts]
+    assert again[1] == "<p>Some <strong>cached</strong> text 1</p>\n"
 
 
 def test_very_long_text_is_rendered_too() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
-from tests.support.emulator import UPSTREAM_KEY, Emulator
+from testing.emulator import UPSTREAM_KEY, Emulator
 
 API_KEY = UPSTREAM_KEY
 WORKFLOW_ID = "wf_upstream_client_tests"

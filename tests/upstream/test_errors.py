@@ -21,7 +21,7 @@ from chatkit_bff.upstream import (
     UpstreamProtocolError,
     UpstreamTimeout,
 )
-from tests.support.servers import serve_in_thread
+from testing.servers import serve_in_thread
 
 from .conftest import API_KEY, WORKFLOW_ID, Emulator, MakeClient
 

@@ -19,7 +19,7 @@ from chatkit_bff.upstream import (
     UpstreamConnectionError,
     UpstreamTimeout,
 )
-from tests.support.servers import free_port
+from testing.servers import free_port
 
 from .conftest import API_KEY, WORKFLOW_ID, Emulator, MakeClient
 
