@@ -21,6 +21,8 @@ import requests
 from _harness import Result, emulator, run_load
 from session_bench import API_KEY, CLIENT_ID, CLIENT_SECRET, SECRET_KEY, bff, session_calls, sign_in
 
+from chatkit_bff.identity import Actor
+from chatkit_bff.policy.model import validate_overrides
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.redis_connection import connect, parse_redis_url
 from testing.oidc_provider import ProviderClient, ProviderUser, running_provider
@@ -51,8 +53,9 @@ def one_run(
 ) -> Result:
     with topology(name) as redis_url:
         store = connect(parse_redis_url(redis_url))
-        PolicyStore(store).set_defaults(
-            {"mint_requests_per_minute": 100_000, "session_seconds": 600}, actor="bench"
+        PolicyStore(store).replace_defaults(
+            validate_overrides({"mint_requests_per_minute": 100_000, "session_seconds": 600}),
+            actor=Actor("bench", "Benchmark"),
         )
         store.close()
         server: AbstractContextManager[str] = bff({**env, "REDIS_URL": redis_url}, client)

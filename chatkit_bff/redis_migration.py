@@ -37,6 +37,8 @@ _RULES: list[Rule] = [
     ("user:", redis_keys.user_record),
     ("session:", redis_keys.sign_in),
     ("sessions-of:", redis_keys.sign_ins_of_user),
+    # The records name sign-ins by their old ids, which `session:` keeps valid (redis_keys.sign_in).
+    ("sign-in-records:", redis_keys.sign_in_records),
     ("upstream-sessions:", redis_keys.upstream_sessions),
     ("mints:", redis_keys.user_mints),
     ("provider-sid-user:", redis_keys.provider_session_user),

@@ -19,9 +19,9 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from app import create_app
-from chatkit_bff.admin.audit import Actor
 from chatkit_bff.auth.dev_users import DEMO_USERS
 from chatkit_bff.errors import BffError
+from chatkit_bff.identity import Actor
 from chatkit_bff.redis_connection import OUTAGE_ERRORS
 from chatkit_bff.services import Services
 from testing.redis_topologies import (
@@ -169,7 +169,7 @@ def run_failover(app: Flask, kill: Callable[[], RedisNode], label: str) -> None:
     for user_id, value in load.acknowledged:
         last[user_id] = value
     for user_id, value in last.items():
-        stored = services.policies.overrides(user_id).values["mint_requests_per_minute"]
+        stored = services.policies.layers(user_id).overrides.values["mint_requests_per_minute"]
         assert stored >= value, (user_id, stored, value)
     audited = set()
     page = services.audit.page(limit=100)

@@ -34,6 +34,10 @@ def populate_old_layout(client: redis.Redis) -> None:
     )
     client.sadd("bff:sessions-of:" + GRACE_ID, OLD_SIGN_IN)
     client.expire("bff:sessions-of:" + GRACE_ID, 7200)
+    record = {"sign_in": OLD_SIGN_IN, "provider_sid": "sid-1", "user_agent": "Firefox",
+              "signed_in_at": now}  # fmt: skip
+    client.hset("bff:sign-in-records:" + GRACE_ID, "handle-1", json.dumps(record))
+    client.expire("bff:sign-in-records:" + GRACE_ID, 7200)
     client.set("bff:provider-sid-user:sid-1", GRACE_ID, ex=7200)
     client.sadd("bff:sessions-of-sid:sid-1", OLD_SIGN_IN)
     layer = {"values": {"mint_requests_per_minute": 7}, "updated_by": "u_ada"}
@@ -78,12 +82,15 @@ def serves_the_migrated_data(app: Flask) -> None:
     assert me.status_code == 200  # still signed in, with the cookie from before
     assert me.json["user_id"] == GRACE_ID  # type: ignore[index]
     services = app.extensions["chatkit_bff"]
-    assert services.policies.overrides(GRACE_ID).values == {"mint_requests_per_minute": 7}
-    assert services.policies.defaults().values == {"session_seconds": 900}
+    layers = services.policies.layers(GRACE_ID)
+    assert layers.overrides.values == {"mint_requests_per_minute": 7}
+    assert layers.defaults.values == {"session_seconds": 900}
     assert services.policies.count_users_with_overrides() == 1
     assert [e.target_user_id for e in services.audit.page().entries] == [GRACE_ID]
     assert [u.user_id for u in services.directory.page().users] == [GRACE_ID]
     assert services.secrets.count_cached() == 0  # caches are dropped, not moved
+    # "My sessions" still lists the sign-in made before the move.
+    assert [r.handle for r in services.sign_ins.sign_ins_of(GRACE_ID)] == ["handle-1"]
     # Revoking reaches the sign-in made before the move.
     assert services.sign_ins.end_user(GRACE_ID) == 1
     assert client.get("/api/me").status_code == 401
@@ -97,11 +104,11 @@ def test_in_place_migration_is_counted_idempotent_and_keeps_ttls(
 
     dry = run(app, "--dry-run")
     assert "dry run" in dry
-    assert "to move: 9" in dry
+    assert "to move: 10" in dry
     assert raw.exists("bff:session:" + OLD_SIGN_IN)  # nothing changed
 
     first = run(app)
-    assert "moved: 9" in first
+    assert "moved: 10" in first
     assert "dropped (cache): 2" in first
     assert not raw.exists("bff:session:" + OLD_SIGN_IN)
     assert 3500 < raw.ttl(redis_keys.sign_in(OLD_SIGN_IN)) <= 3600  # the TTL came along
@@ -109,7 +116,7 @@ def test_in_place_migration_is_counted_idempotent_and_keeps_ttls(
     assert raw.smembers(by_sid) == {OLD_SIGN_IN.encode()}
 
     second = run(app)
-    assert second.splitlines()[1:] == ["  unchanged: 11"]  # nothing left to do
+    assert second.splitlines()[1:] == ["  unchanged: 12"]  # nothing left to do
 
     serves_the_migrated_data(app)
     app.extensions["chatkit_bff"].close()
@@ -122,9 +129,9 @@ def test_copy_from_a_single_node_into_a_cluster(
 ) -> None:
     app = create_app(app_config)  # REDIS_URL: the cluster
     first = run(app, "--from", old_single_node)
-    assert "copied: 11" in first
+    assert "copied: 12" in first
     again = run(app, "--from", old_single_node)
-    assert "already there: 11" in again  # a second run (or a resumed one) copies nothing twice
+    assert "already there: 12" in again  # a second run (or a resumed one) copies nothing twice
     target = connect(parse_redis_url(app_config["REDIS_URL"]))
     assert 3500 < target.ttl(redis_keys.sign_in(OLD_SIGN_IN)) <= 3600
     target.close()
