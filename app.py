@@ -21,14 +21,21 @@ from blueprints import (
     auth,
     chat,
     docs,
+    embed,
     health,
+    ops,
+    retention_cli,
 )
+from blueprints._apps import register_chat_apps
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
+from blueprints._observability import register_observability
 from blueprints._redis_cli import redis_cli
 from blueprints._security_headers import register_security_headers
 from blueprints._sign_in_store import install_sign_in_store
 from chatkit_bff.auth.oidc import register_oidc_client
+from chatkit_bff.observability.logs import configure_logging
+from chatkit_bff.observability.request_ids import RequestIdMiddleware
 from chatkit_bff.redis_connection import eviction_problem, limiter_storage, parse_redis_url
 from chatkit_bff.rendering import register_rendering
 from chatkit_bff.services import Services, build_services
@@ -49,12 +56,19 @@ def create_app(
     app = Flask(__name__, template_folder=TEMPLATE_FOLDER, static_folder=STATIC_FOLDER)
     _configure_flask(app, settings, config or {})
 
+    if settings.otel_endpoint:
+        # Imported only when asked for; first, so the request's span covers the other hooks.
+        from chatkit_bff.observability.tracing import install_tracing
+
+        install_tracing(app, settings.otel_endpoint)
     services = build_services(settings, clock=clock)
     app.extensions["chatkit_bff"] = services
     _check_eviction(settings, services)
 
     install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)
     register_current_user(app)
+    register_chat_apps(app)
+    register_observability(app)
     csrf.init_app(app)
     limiter.init_app(app)
     if settings.oidc_issuer:
@@ -63,7 +77,19 @@ def create_app(
     register_rendering(app)
     register_error_handlers(app)
     register_security_headers(app)
-    for module in (health, auth, api, chat, account, admin, admin_api, docs):
+    for module in (
+        health,
+        auth,
+        api,
+        chat,
+        embed,
+        account,
+        admin,
+        admin_api,
+        docs,
+        retention_cli,
+        ops,
+    ):
         app.register_blueprint(module.bp)
     app.cli.add_command(redis_cli)
 
@@ -74,7 +100,11 @@ def create_app(
             x_proto=settings.trusted_proxy_hops,
             x_host=settings.trusted_proxy_hops,
         )
-    _configure_logging()
+    # Outermost, so that every line logged for a request carries its id.
+    app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]
+        app.wsgi_app, trust_header=settings.trusted_proxy_hops > 0
+    )
+    configure_logging(settings.log_format)
     _announce(settings)
     return app
 
@@ -117,15 +147,6 @@ def _check_eviction(settings: Settings, services: Services) -> None:
         services.close()
         raise ConfigError([problem])
     log.warning("%s", problem)
-
-
-def _configure_logging() -> None:
-    """Our INFO lines (mints, upstream calls) reach stderr unless the host configured logging."""
-    if not logging.getLogger().handlers and not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
 
 
 def _announce(settings: Settings) -> None:

@@ -12,7 +12,8 @@ upstream's ten pages of 100); the default 100-item page is measured too. Each of
 Server time is measured inside the app (a WSGI wrapper, until the body is sent); client time
 adds the loopback HTTP. Baselines from the same run: a bare ``/healthz`` request, and the
 upstream fetch alone (the thread and its ten item pages, straight from the emulator).
-Exits 1 when the repeat-view p50 of the 1,000-item transcript misses the 150 ms target.
+Targets: a first view (nothing cached) of the 1,000-item transcript at p50 <= 1.5 x the
+upstream fetch alone and <= 50 ms; a repeat view p50 < 150 ms (exits 1 when one is missed).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ SECRET_KEY = "bench-secret-key-5c1e9a7b3d2f4e6a8c0b1d3f5e7a9c1b"
 TRANSCRIPT_ITEMS = 1000
 OTHER_THREADS = 60
 TARGET_P50_MS = 150.0
+TARGET_FIRST_VIEW_RATIO = 1.5
+TARGET_FIRST_VIEW_MS = 50.0
 WARMUP = 3
 
 StartResponse = Callable[..., Any]
@@ -195,6 +198,10 @@ def main() -> int:
                 "OIDC_ISSUER": "",
             }
         )
+        # The bench reads far more than a person would: lift the user's history limit.
+        app.extensions["chatkit_bff"].policies.set_overrides(
+            user_id, {"history_requests_per_minute": 100_000}, actor="bench"
+        )
         timer = ServerTimer(app.wsgi_app)
         app.wsgi_app = timer  # type: ignore[method-assign]
         with serve_in_thread(app) as live, requests.Session() as http:
@@ -248,8 +255,19 @@ def main() -> int:
         f"(+{transcript_p50 - upstream_p50:.1f} ms), {transcript_p50 / healthz:.0f} x /healthz"
     )
     verdict = "meets" if transcript_p50 < TARGET_P50_MS else "MISSES"
-    print(f"target p50 < {TARGET_P50_MS:.0f} ms: {verdict}")
-    return 0 if transcript_p50 < TARGET_P50_MS else 1
+    print(f"repeat views: target p50 < {TARGET_P50_MS:.0f} ms: {verdict}")
+    ok = transcript_p50 < TARGET_P50_MS
+    if cold_times:
+        first = percentile(cold_times, 0.5)
+        ratio = first / upstream_p50
+        first_ok = ratio <= TARGET_FIRST_VIEW_RATIO and first <= TARGET_FIRST_VIEW_MS
+        print(
+            f"first views: server p50 {first:.1f} ms = {ratio:.2f} x the upstream fetch alone "
+            f"(target <= {TARGET_FIRST_VIEW_RATIO} x and <= {TARGET_FIRST_VIEW_MS:.0f} ms): "
+            f"{'meets' if first_ok else 'MISSES'}"
+        )
+        ok = ok and first_ok
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

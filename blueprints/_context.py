@@ -14,12 +14,16 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import MethodNotAllowed
 
+from chatkit_bff.apps import upstream_user
 from chatkit_bff.errors import Forbidden, InvalidRequest, SignInRequired
 from chatkit_bff.identity import Actor, Identity
+from chatkit_bff.json_input import parse_json_object
 from chatkit_bff.policy.model import Policy
 from chatkit_bff.services import Services
 from chatkit_bff.threads.owners import ThreadOwners
 from chatkit_bff.threads.user_threads import UserThreads
+
+from ._apps import current_chat_app
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -53,27 +57,26 @@ def is_api_request() -> bool:
 
 
 def json_body() -> dict[str, Any]:
-    """The request's JSON object, or a clear 400."""
+    """The request's JSON object, or a clear 400 (bad JSON, too deep, bad Unicode) or 413."""
     if not request.is_json:
         raise InvalidRequest("Send a JSON body with Content-Type: application/json.")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidRequest("The body must be a JSON object.")
-    return body
+    return parse_json_object(request.get_data(cache=True))
 
 
 def current_policy() -> Policy:
-    """The signed-in user's effective policy, read once per request."""
+    """The signed-in user's effective policy in this chat app, read once per request."""
     if "policy" not in g:
-        g.policy = services().policies.effective(require_identity().user_id)
+        user_id, app = require_identity().user_id, current_chat_app().slug
+        g.policy = services().policies.effective(user_id, app)
     policy: Policy = g.policy
     return policy
 
 
 def current_user_threads() -> UserThreads:
-    """The signed-in user's threads; anyone else's thread is a 404 like a missing one."""
+    """The signed-in user's threads in this chat app; any other is a 404 like a missing one."""
     svc = services()
-    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), require_identity().user_id)
+    user = upstream_user(require_identity(), current_chat_app())
+    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), user)
 
 
 def current_actor() -> Actor:

@@ -18,11 +18,14 @@ from chatkit_bff.errors import (
     UpstreamFailed,
     UpstreamUnavailable,
 )
+from chatkit_bff.observability import metrics
 from chatkit_bff.redis_connection import OUTAGE_ERRORS, OUTAGE_RETRY_AFTER
 from chatkit_bff.upstream import (
+    CircuitOpenError,
     RateLimitError,
     UpstreamConnectionError,
     UpstreamError,
+    UpstreamSaturatedError,
     UpstreamTimeout,
 )
 from extensions import limiter
@@ -38,6 +41,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     413: "That request is too large",
+    422: "That is more than one request may hold",
     429: "Too many requests",
     500: "Something went wrong",
     502: "The chat service answered with an error",
@@ -56,6 +60,12 @@ def from_upstream(exc: UpstreamError) -> BffError:
         retry = int(exc.retry_after) + 1 if exc.retry_after else 5
         return UpstreamUnavailable(
             f"The chat service is busy; try again in {retry} seconds.", retry_after=retry
+        )
+    if isinstance(exc, CircuitOpenError | UpstreamSaturatedError):
+        retry = math.ceil(exc.retry_after or 1)
+        return UpstreamUnavailable(
+            f"The chat service is not answering right now; try again in {retry} seconds.",
+            retry_after=retry,
         )
     if isinstance(exc, UpstreamTimeout | UpstreamConnectionError):
         return UpstreamUnavailable("The chat service did not answer in time; try again shortly.")
@@ -108,6 +118,7 @@ def _upstream_error(exc: UpstreamError) -> Response:
 
 
 def _redis_error(exc: Exception) -> Response:
+    metrics.REDIS_ERRORS.inc()
     log.error("redis unavailable: %s", type(exc).__name__)
     return _bff_error(
         StoreUnavailable(
@@ -118,6 +129,7 @@ def _redis_error(exc: Exception) -> Response:
 
 
 def _rate_limited(exc: RateLimitExceeded) -> Response:
+    metrics.RATE_LIMITED.labels(metrics.limit_name(request.endpoint)).inc()
     window = exc.limit.limit
     breached = limiter.current_limit
     wait = breached.reset_at - time.time() if breached else window.get_expiry()

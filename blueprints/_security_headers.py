@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from chatkit_bff.csp import security_headers
 from chatkit_bff.settings import Settings
@@ -18,7 +18,8 @@ def register_security_headers(app: Flask) -> None:
 
     @app.after_request
     def add_security_headers(response: Response) -> Response:
-        for name, value in headers.items():
+        # A page with its own framing rules (an app's embed page) brings its whole set.
+        for name, value in g.get("security_headers", headers).items():
             response.headers.setdefault(name, value)
         if request.endpoint != "static":
             response.headers.setdefault("Cache-Control", _NO_STORE)

@@ -10,6 +10,7 @@ from flask import current_app, g, request, session
 
 from chatkit_bff.auth.provider_logout import ProviderLogout
 from chatkit_bff.identity import Identity
+from chatkit_bff.observability import metrics
 
 from ._context import SESSION_IDENTITY, SESSION_SIGNED_IN_AT, current_identity, services
 from ._sign_in_store import RedisSignInInterface, current_sign_in
@@ -70,6 +71,7 @@ def sign_in(
     )
     provider_logout().remember_sign_in(identity)
     services().directory.record_sign_in(identity)
+    metrics.SIGN_INS.labels(outcome="succeeded").inc()
 
 
 def sign_out() -> SignedOut:

@@ -26,12 +26,22 @@ from ._context import admins_only, current_actor, require_identity, services
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(admins_only)
 
-SOURCE_LABELS = {"built-in": "built-in", "default": "global default", "override": "override"}
+SOURCE_LABELS = {
+    "built-in": "built-in",
+    "default": "global default",
+    "app": "app default",
+    "override": "override",
+}
 ACTION_LABELS = {
     "policy.update": "Changed limits",
     "policy.reset": "Reset to defaults",
     "defaults.update": "Changed defaults",
+    "app_defaults.update": "Changed app defaults",
+    "app_defaults.reset": "Reset app defaults to the apps file",
     "sessions.revoke": "Revoked sessions",
+    "retention.delete": "Deleted old conversations",
+    "retention.run": "Retention run",
+    "user.erase": "Erased user",
 }
 
 
@@ -123,7 +133,7 @@ def _render_user(
         "admin/user.html",
         policy,
         policy.overrides,
-        merge_layers(policy.defaults.values),
+        policy.inherited,
         shown=shown,
         errors=errors,
         status=status,
@@ -181,6 +191,26 @@ def revoke(user_id: str) -> ResponseReturnValue:
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+@bp.get("/users/<user_id>/erase")
+def confirm_erase(user_id: str) -> ResponseReturnValue:
+    return render_template("admin/erase.html", user=services().admin.user(user_id))
+
+
+@bp.post("/users/<user_id>/erase")
+def erase(user_id: str) -> ResponseReturnValue:
+    name = services().admin.user(user_id).name
+    erased = services().erasure.erase(current_actor(), user_id)
+    if user_id == require_identity().user_id:
+        session.clear()  # the admin erased themself: nothing of the sign-in may be written back
+        return redirect("/login")
+    flash(
+        f"{name} was erased: {erased.threads_deleted} conversation(s) deleted, "
+        f"{erased.sign_ins_ended} sign-in(s) ended, "
+        f"{erased.chat_sessions_cancelled} chat session(s) cancelled."
+    )
+    return redirect(url_for("admin.users"))
+
+
 def _render_defaults(
     *, shown: dict[str, str] | None = None, errors: dict[str, str] | None = None, status: int = 200
 ) -> ResponseReturnValue:
@@ -213,6 +243,60 @@ def save_defaults() -> ResponseReturnValue:
         return _render_defaults(shown=dict(request.form.items()), errors=errors, status=400)
     flash("Defaults saved: every user's next chat session uses them, unless overridden.")
     return redirect(url_for("admin.defaults"))
+
+
+@bp.get("/apps")
+def apps() -> ResponseReturnValue:
+    return render_template("admin/apps.html", apps=list(services().settings.apps))
+
+
+def _render_app(
+    slug: str,
+    *,
+    shown: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    admin = services().admin
+    layers = admin.app_defaults(slug)
+    return _policy_page(
+        "admin/app.html",
+        layers,
+        layers.app,
+        merge_layers(layers.defaults.values),
+        shown=shown,
+        errors=errors,
+        status=status,
+        chat_app=admin.chat_app(slug),
+        from_file=layers.app.updated_at is None,
+    )
+
+
+@bp.get("/apps/<slug>")
+def chat_app(slug: str) -> ResponseReturnValue:
+    return _render_app(slug)
+
+
+@bp.post("/apps/<slug>")
+def save_app_defaults(slug: str) -> ResponseReturnValue:
+    services().admin.chat_app(slug)
+    values, errors = parse_policy_form(request.form)
+    try:
+        if not errors:
+            services().admin.set_app_defaults(current_actor(), slug, values)
+    except InvalidRequest as exc:
+        errors = exc.fields
+    if errors:
+        return _render_app(slug, shown=dict(request.form.items()), errors=errors, status=400)
+    flash("App defaults saved: every user's next chat session in this app uses them.")
+    return redirect(url_for("admin.chat_app", slug=slug))
+
+
+@bp.post("/apps/<slug>/reset")
+def reset_app_defaults(slug: str) -> ResponseReturnValue:
+    services().admin.reset_app_defaults(current_actor(), slug)
+    flash("App defaults are the apps file's values again.")
+    return redirect(url_for("admin.chat_app", slug=slug))
 
 
 @bp.get("/audit")

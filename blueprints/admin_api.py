@@ -6,28 +6,23 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
-from chatkit_bff.admin.actions import defaults_json, user_policy_json
+from chatkit_bff.admin.actions import app_defaults_json, defaults_json, user_policy_json
 from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.query_params import parse_limit
 
 from ._context import admins_only, current_actor, json_body, services
 
 bp = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 bp.before_request(admins_only)
 
+MAX_QUERY_LENGTH = 200  # as documented; a name or email prefix is far shorter
+
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
 
 def _limit(args: MultiDict[str, str], default: int, maximum: int) -> int:
-    raw = args.get("limit", "").strip()
-    if not raw:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise InvalidRequest(
-            f"limit must be a whole number from 1 to {maximum}.",
-            fields={"limit": f"must be 1 to {maximum}"},
-        )
-    return int(raw)
+    return parse_limit(args.get("limit"), maximum=maximum, default=default)
 
 
 def _apply_now() -> bool:
@@ -41,8 +36,14 @@ def _apply_now() -> bool:
 
 @bp.get("/users")
 def users() -> ResponseReturnValue:
+    query = request.args.get("q", "")
+    if len(query) > MAX_QUERY_LENGTH:
+        raise InvalidRequest(
+            f"q must be at most {MAX_QUERY_LENGTH} characters.",
+            fields={"q": f"must be at most {MAX_QUERY_LENGTH} characters"},
+        )
     page = services().directory.page(
-        request.args.get("q", ""),
+        query,
         request.args.get("cursor") or None,
         _limit(request.args, default=20, maximum=100),
     )
@@ -58,7 +59,8 @@ def users() -> ResponseReturnValue:
 
 @bp.get("/users/<user_id>/policy")
 def user_policy(user_id: str) -> ResponseReturnValue:
-    return jsonify(user_policy_json(user_id, services().admin.user_policy(user_id)))
+    app = request.args.get("app") or None
+    return jsonify(user_policy_json(user_id, services().admin.user_policy(user_id, app), app))
 
 
 @bp.put("/users/<user_id>/policy")
@@ -82,6 +84,11 @@ def revoke(user_id: str) -> ResponseReturnValue:
     return jsonify(services().admin.revoke(current_actor(), user_id).to_json())
 
 
+@bp.post("/users/<user_id>/erase")
+def erase(user_id: str) -> ResponseReturnValue:
+    return jsonify(services().erasure.erase(current_actor(), user_id).to_json())
+
+
 @bp.get("/defaults")
 def defaults() -> ResponseReturnValue:
     return jsonify(defaults_json(services().admin.defaults()))
@@ -90,6 +97,44 @@ def defaults() -> ResponseReturnValue:
 @bp.put("/defaults")
 def replace_defaults() -> ResponseReturnValue:
     return jsonify(defaults_json(services().admin.set_defaults(current_actor(), json_body())))
+
+
+@bp.get("/apps")
+def apps() -> ResponseReturnValue:
+    return jsonify(
+        {
+            "object": "list",
+            "data": [
+                {
+                    "slug": app.slug,
+                    "title": app.title,
+                    "workflow": {"id": app.workflow_id, "version": app.workflow_version},
+                    "embed_origins": list(app.embed_origins),
+                }
+                for app in services().settings.apps
+            ],
+        }
+    )
+
+
+@bp.get("/apps/<slug>/defaults")
+def app_defaults(slug: str) -> ResponseReturnValue:
+    admin = services().admin
+    return jsonify(app_defaults_json(admin.chat_app(slug), admin.app_defaults(slug)))
+
+
+@bp.put("/apps/<slug>/defaults")
+def replace_app_defaults(slug: str) -> ResponseReturnValue:
+    admin = services().admin
+    layers = admin.set_app_defaults(current_actor(), slug, json_body())
+    return jsonify(app_defaults_json(admin.chat_app(slug), layers))
+
+
+@bp.delete("/apps/<slug>/defaults")
+def reset_app_defaults(slug: str) -> ResponseReturnValue:
+    admin = services().admin
+    layers = admin.reset_app_defaults(current_actor(), slug)
+    return jsonify(app_defaults_json(admin.chat_app(slug), layers))
 
 
 @bp.get("/audit")

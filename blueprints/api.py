@@ -12,6 +12,7 @@ from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from extensions import limiter
 
+from ._apps import app_route, current_chat_app
 from ._context import (
     current_identity,
     current_user_threads,
@@ -20,6 +21,7 @@ from ._context import (
     services,
     session_expires_in,
 )
+from ._read_limits import history_limit
 from ._signin import SESSION_AUTH_TIME, current_handle, sign_out
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -32,7 +34,7 @@ DELETE_ALL_PAGE = "/account/conversations/delete-all"
 def _mint_request() -> MintRequest:
     """The user's policy and cached secret, read once per request (the limiter needs the policy)."""
     if "mint_request" not in g:
-        g.mint_request = services().broker.prepare(require_identity())
+        g.mint_request = services().broker.prepare(require_identity(), current_chat_app())
     prepared: MintRequest = g.mint_request
     return prepared
 
@@ -42,10 +44,13 @@ def _mint_limit() -> str:
 
 
 def _user_key() -> str:
-    return "user:" + require_identity().user_id
+    """Each app counts its own mints (the default app keeps today's counter)."""
+    app = current_chat_app()
+    suffix = "" if app.is_default else f":app:{app.slug}"
+    return "user:" + require_identity().user_id + suffix
 
 
-@bp.post("/chatkit/session")
+@app_route(bp, "/chatkit/session", methods=["POST"])
 @limiter.limit(
     _mint_limit,
     key_func=_user_key,
@@ -121,23 +126,26 @@ def delete_all_my_conversations() -> ResponseReturnValue:
 # --- thread history: only the signed-in user's own threads ------------------------------
 
 
-@bp.get("/threads")
+@app_route(bp, "/threads", methods=["GET"])
+@history_limit
 def list_threads() -> ResponseReturnValue:
     return jsonify(current_user_threads().list_threads(parse_page_query(request.args)))
 
 
-@bp.get("/threads/<thread_id>")
+@app_route(bp, "/threads/<thread_id>", methods=["GET"])
+@history_limit
 def retrieve_thread(thread_id: str) -> ResponseReturnValue:
     return jsonify(current_user_threads().get(check_thread_id(thread_id)))
 
 
-@bp.get("/threads/<thread_id>/items")
+@app_route(bp, "/threads/<thread_id>/items", methods=["GET"])
+@history_limit
 def list_thread_items(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     query = parse_page_query(request.args)
     return jsonify(current_user_threads().items(thread_id, query))
 
 
-@bp.delete("/threads/<thread_id>")
+@app_route(bp, "/threads/<thread_id>", methods=["DELETE"])
 def delete_thread(thread_id: str) -> ResponseReturnValue:
     return jsonify(current_user_threads().delete(check_thread_id(thread_id)))

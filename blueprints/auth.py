@@ -49,6 +49,7 @@ from chatkit_bff.auth.reauthentication import (
 from chatkit_bff.auth.redirects import safe_next
 from chatkit_bff.auth.userinfo import UserInfoRejected, UserInfoUnavailable
 from chatkit_bff.identity import Identity, identity_from_claims
+from chatkit_bff.observability import metrics
 from chatkit_bff.threads.demo_seed import seed_demo_conversations
 from extensions import csrf, limiter
 
@@ -100,6 +101,7 @@ def _party() -> RelyingParty:
 
 
 def _failure_page(failure: SignInFailure) -> ResponseReturnValue:
+    metrics.SIGN_INS.labels(outcome=failure.code).inc()
     if wants_json():
         return error_response(failure.status, failure.message, code=failure.code)
     html = render_template(

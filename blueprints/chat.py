@@ -20,7 +20,10 @@ from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
 from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.policy.model import Policy
 from chatkit_bff.rendering.cache import RenderedItems
+from chatkit_bff.retention.schedule import DeletionNote, deletion_note
+from chatkit_bff.threads.archive import ThreadArchive, archive_filename
 from chatkit_bff.threads.export import (
     EXPORT_FORMATS,
     export_filename,
@@ -39,13 +42,21 @@ from chatkit_bff.threads.paging import page_links
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from chatkit_bff.upstream import UpstreamError
 
+from ._apps import app_route, current_chat_app
 from ._context import current_policy, current_user_threads, login_required, services
 from ._errors import from_upstream
+from ._read_limits import export_limit, history_limit
 
 bp = Blueprint("chat", __name__)
 
 _CURSORS = ("after", "before")
 _RENDERED_ITEMS = "chatkit_bff.rendering.cache"
+
+
+@bp.app_template_global()
+def deletion_note_for(created_at: float, retention_days: int | None) -> DeletionNote | None:
+    """When the retention policy deletes a thread, as the list and the transcript say it."""
+    return deletion_note(created_at, retention_days, datetime.now(UTC))
 
 
 @bp.app_template_global()
@@ -75,8 +86,22 @@ def _is_stale_cursor(error: InvalidRequest) -> bool:
     return any(name in error.fields for name in _CURSORS)
 
 
-@bp.get("/")
+def _chatkit_data(policy: Policy, initial_thread: str | None) -> dict[str, Any]:
+    """The web component's page data, with this chat app's URLs and start screen."""
+    return chatkit_page_data(
+        policy,
+        initial_thread,
+        session_url=url_for("api.create_chatkit_session"),
+        start_url=url_for("chat.index"),
+        thread_url=url_for("chat.index") + "threads/",
+        start_screen=current_chat_app().start_screen(),
+        uses_emulator=_uses_emulator(),
+    )
+
+
+@app_route(bp, "/", methods=["GET"])
 @login_required
+@history_limit
 def index() -> ResponseReturnValue:
     policy = current_policy()
     query = parse_page_query(_cursor_args(), default_limit=THREADS_PER_PAGE, default_order="desc")
@@ -96,13 +121,14 @@ def index() -> ResponseReturnValue:
         "chat/index.html",
         listing=listing,
         history_error=history_error,
-        chatkit=chatkit_page_data(policy, None, uses_emulator=_uses_emulator()),
+        chatkit=_chatkit_data(policy, None),
     )
     return html
 
 
-@bp.get("/threads/<thread_id>")
+@app_route(bp, "/threads/<thread_id>", methods=["GET"])
 @login_required
+@history_limit
 def transcript(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     args = _cursor_args()
@@ -130,19 +156,20 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         items=page["data"],
         links=page_links(page, query),
         limit=limit,
-        chatkit=chatkit_page_data(current_policy(), thread_id, uses_emulator=_uses_emulator()),
+        chatkit=_chatkit_data(current_policy(), thread_id),
+        retention_days=current_policy().retention_days,
     )
     return html
 
 
-@bp.get("/threads/<thread_id>/delete")
+@app_route(bp, "/threads/<thread_id>/delete", methods=["GET"])
 @login_required
 def confirm_delete(thread_id: str) -> ResponseReturnValue:
     thread = current_user_threads().get(check_thread_id(thread_id))
     return render_template("chat/delete.html", thread=thread, title=thread_title(thread))
 
 
-@bp.post("/threads/<thread_id>/delete")
+@app_route(bp, "/threads/<thread_id>/delete", methods=["POST"])
 @login_required
 def delete(thread_id: str) -> ResponseReturnValue:
     current_user_threads().delete(check_thread_id(thread_id))
@@ -150,8 +177,9 @@ def delete(thread_id: str) -> ResponseReturnValue:
     return redirect(url_for("chat.index"))
 
 
-@bp.get("/threads/<thread_id>/export")
+@app_route(bp, "/threads/<thread_id>/export", methods=["GET"])
 @login_required
+@export_limit
 def export(thread_id: str) -> ResponseReturnValue:
     check_thread_id(thread_id)
     fmt = request.args.get("format", "md")
@@ -159,7 +187,8 @@ def export(thread_id: str) -> ResponseReturnValue:
         raise InvalidRequest(
             "Invalid 'format': choose md or json.", fields={"format": "must be md or json"}
         )
-    thread, items = current_user_threads().everything(thread_id)
+    cap = current_app.config["SETTINGS"].export_max_items
+    thread, items = current_user_threads().everything(thread_id, max_items=cap)
     now = datetime.now(UTC)
     body = (
         transcript_markdown(thread, items, now)
@@ -170,4 +199,17 @@ def export(thread_id: str) -> ResponseReturnValue:
     response.headers["Content-Type"] = EXPORT_FORMATS[fmt]
     filename = export_filename(thread, fmt)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/account/export")
+@login_required
+def export_everything() -> ResponseReturnValue:
+    """Every thread of the user in one ZIP, streamed while it is built."""
+    now = datetime.now(UTC)
+    archive = ThreadArchive(current_user_threads(), now)
+    response = Response(archive.chunks(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{archive_filename(now)}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # let a proxy pass chunks on as they come
     return response

@@ -6,6 +6,8 @@ import redis
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
+from chatkit_bff.observability import metrics
+
 from ._context import services
 
 bp = Blueprint("health", __name__)
@@ -17,11 +19,29 @@ def healthz() -> ResponseReturnValue:
     return jsonify({"status": "ok"})
 
 
-@bp.get("/readyz")
-def readyz() -> ResponseReturnValue:
-    """Ready to serve: configuration loaded and Redis answering."""
+def _redis_state() -> str:
     try:
         services().redis.ping()
-    except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
-        return jsonify({"status": "unavailable", "redis": "unreachable"}), 503
-    return jsonify({"status": "ready", "redis": "ok"})
+    except redis.exceptions.AuthenticationError:
+        return "authentication_failed"
+    except redis.exceptions.TimeoutError:
+        return "timeout"
+    except redis.exceptions.ConnectionError:
+        return "unreachable"
+    except redis.exceptions.RedisError:
+        return "error"
+    return "ok"
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    """Ready to serve: configuration loaded (or the app would not run) and Redis answering.
+
+    The answer names each dependency's state and the ones that failed; never a URL or secret.
+    """
+    checks = {"settings": "ok", "redis": _redis_state()}
+    failed = sorted(name for name, state in checks.items() if state != "ok")
+    if failed:
+        metrics.REDIS_ERRORS.inc()
+        return jsonify({"status": "unavailable", "failed": failed, **checks}), 503
+    return jsonify({"status": "ready", "failed": [], **checks})

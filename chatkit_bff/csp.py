@@ -36,7 +36,9 @@ def _join(*sources: str | None) -> str:
     return " ".join(seen)
 
 
-def content_security_policy(settings: Settings) -> str:
+def content_security_policy(
+    settings: Settings, frame_ancestors: tuple[str, ...] | None = None
+) -> str:
     """No inline script or style; only our origin and what the ChatKit component loads.
 
     `form-action` also names the identity provider: the sign-out form is answered with a
@@ -46,7 +48,7 @@ def content_security_policy(settings: Settings) -> str:
     upstream = origin(settings.chatkit_api_base)
     if upstream == CHATKIT_API:
         upstream = None
-    frame_ancestors = " ".join(settings.frame_ancestors) or "'self'"
+    ancestors = " ".join(frame_ancestors or settings.frame_ancestors) or "'self'"
     directives = {
         "default-src": "'self'",
         "script-src": _join("'self'", CHATKIT_CDN),
@@ -60,7 +62,7 @@ def content_security_policy(settings: Settings) -> str:
         "object-src": "'none'",
         "base-uri": "'none'",
         "form-action": _join("'self'", provider),
-        "frame-ancestors": frame_ancestors,
+        "frame-ancestors": ancestors,
     }
     return "; ".join(f"{name} {value}" for name, value in directives.items())
 
@@ -89,4 +91,18 @@ def security_headers(settings: Settings) -> Mapping[str, str]:
         headers["X-Frame-Options"] = frame_options
     if settings.is_production:
         headers["Strict-Transport-Security"] = HSTS
+    return headers
+
+
+def embed_security_headers(settings: Settings, embed_origins: tuple[str, ...]) -> dict[str, str]:
+    """An app's embed page: framed by this origin and the app's `embed_origins` only.
+
+    `frame-ancestors` replaces the global `FRAME_ANCESTORS` here, and the legacy
+    X-Frame-Options (which cannot name other origins) is left out.
+    """
+    headers = dict(security_headers(settings))
+    headers["Content-Security-Policy"] = content_security_policy(
+        settings, frame_ancestors=("'self'", *embed_origins)
+    )
+    headers.pop("X-Frame-Options", None)
     return headers

@@ -27,6 +27,18 @@ class InvalidRequest(BffError):
     code = "invalid_request"
 
 
+class PayloadTooLarge(BffError):
+    status = 413
+    code = "too_large"
+
+
+class TooManyItems(BffError):
+    """The request would read more upstream items than one request may."""
+
+    status = 422
+    code = "too_many_items"
+
+
 class SignInRequired(BffError):
     status = 401
     code = "sign_in_required"

@@ -8,6 +8,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from chatkit_bff.json_input import storable_text
+
 # Claim paths: find a claim by the name providers give it. Keycloak nests roles
 # (`realm_access.roles`), Auth0 insists on URL-named custom claims (`https://example.com/roles`,
 # dots and all), Okta and Entra ID use flat `groups`/`roles`.
@@ -109,12 +111,14 @@ def identity_from_claims(
     """Build the identity from verified claims; the admin flag is recomputed each time.
 
     `admin_claim` and `variable_claims` are claim paths (see `claim_at`); the values
-    of the latter are kept under their path, for the workflow's state variables.
+    of the latter are kept under their path, for the workflow's state variables. Claim text
+    is made storable first: a provider's JSON may carry lone surrogates.
     """
+    claims = {k: storable_text(v) if isinstance(v, str) else v for k, v in claims.items()}
     issuer, subject = str(claims["iss"]), str(claims["sub"])
     email = claims.get("email")
     email_verified = claims.get("email_verified") is True
-    groups = claim_strings(claims, admin_claim)
+    groups = tuple(storable_text(g) for g in claim_strings(claims, admin_claim))
     is_admin = bool(set(groups) & set(admin_groups)) or (
         email_verified and isinstance(email, str) and email.lower() in admin_emails
     )

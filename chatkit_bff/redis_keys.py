@@ -5,9 +5,11 @@ Rules (a cluster refuses a command, MULTI or script whose keys live in two hash 
 - Every key that belongs to one user carries the user's hash tag, `bff:{<user id>}:…`, so all of
   a user's keys live in one slot; a transaction or multi-key command never spans two users.
 - Structures shared by all users are single keys. The ones written together in one transaction
-  (the policy defaults, the set of users with overrides, the audit stream) share the `{bff}` tag.
-- Nothing lists keys with KEYS; counts come from counters or sorted sets, and the rare sweep
-  (dropping everyone's cached secrets) SCANs every primary.
+  (the policy defaults, the chat apps' defaults, the set of users with overrides, the audit
+  stream) share the `{bff}` tag. The users directory's sorted sets are written at sign-in next
+  to the user's record, so always in plain pipelines, never in one transaction with it.
+- Nothing lists keys with KEYS; counts come from counters or sorted sets, and the rare sweeps
+  (dropping everyone's cached secrets, erasing a user) SCAN every primary.
 
 `migrate-keys` (chatkit_bff/redis_migration.py) moves data from the layout before this one.
 """
@@ -30,8 +32,15 @@ USERS_WITH_OVERRIDES = SHARED + "policy:overridden-users"
 AUDIT_STREAM = SHARED + "audit"
 #: Sorted set: user id -> last sign-in (ms). The users directory lists and counts from it.
 USERS_INDEX = PREFIX + "users"
+#: Sorted set, scores 0: `<case-folded name word or email>\x00<user id>`, the directory's
+#: prefix search (ZRANGEBYLEX).
+USERS_SEARCH_INDEX = PREFIX + "users:search"
 #: Sorted set: one member per mint in the last 24 h, scored by time (the dashboard's count).
 MINT_LOG = PREFIX + "mints"
+#: String: the retention job's checkpoint (the last thread it kept).
+RETENTION_CURSOR = PREFIX + "retention:cursor"
+#: Lock: one retention run at a time, across processes.
+RETENTION_LOCK = PREFIX + "retention:lock"
 
 # -- Patterns for the sweeps that SCAN every primary (never KEYS) ----------------------------
 
@@ -39,6 +48,19 @@ MINT_LOG = PREFIX + "mints"
 CACHED_SECRET_PATTERN = PREFIX + "{*}:secret:*"
 #: Every user's secret index (`user_secrets`): walked to drop everyone's cached secrets.
 USER_SECRETS_PATTERN = PREFIX + "{*}:secrets"
+#: Every user's overrides (`policy_overrides`): walked when an erased admin's name is removed.
+POLICY_OVERRIDES_PATTERN = PREFIX + "{*}:policy"
+#: Every chat app's admin-set defaults (`policy_app_defaults`): walked likewise.
+POLICY_APP_DEFAULTS_PATTERN = SHARED + "policy:app:*"
+#: Thread-owner memos (`thread_owner`): erasure drops the ones whose value is the user.
+THREAD_OWNER_PATTERN = PREFIX + "thread-owner:*"
+#: Provider-session memos (`provider_session_user`): erasure drops the user's.
+PROVIDER_SESSION_USER_PATTERN = PREFIX + "provider-sid-user:*"
+
+
+def policy_app_defaults(app_slug: str) -> str:
+    """String (JSON): one chat app's defaults as admins set them (absent: the apps file's)."""
+    return f"{SHARED}policy:app:{app_slug}"
 
 
 def user_tag(user_id: str) -> str:
@@ -61,14 +83,15 @@ def policy_overrides(user_id: str) -> str:
     return _user(user_id, "policy")
 
 
-def cached_secret(user_id: str, fingerprint: str) -> str:
-    """String (sealed): the user's ChatKit client secret under one policy fingerprint."""
-    return _user(user_id, f"secret:{fingerprint}")
+def cached_secret(user_id: str, app_slug: str, fingerprint: str) -> str:
+    """String (sealed): the user's ChatKit client secret in one chat app, under one policy
+    fingerprint."""
+    return _user(user_id, f"secret:{app_slug}:{fingerprint}")
 
 
-def secret_lock(user_id: str, fingerprint: str) -> str:
+def secret_lock(user_id: str, app_slug: str, fingerprint: str) -> str:
     """Lock: held while one process mints the secret, so concurrent misses make one create."""
-    return _user(user_id, f"secret-lock:{fingerprint}")
+    return _user(user_id, f"secret-lock:{app_slug}:{fingerprint}")
 
 
 def user_secrets(user_id: str) -> str:
@@ -79,6 +102,17 @@ def user_secrets(user_id: str) -> str:
 def upstream_sessions(user_id: str) -> str:
     """Sorted set of the user's live upstream chat session ids, scored by expires_at."""
     return _user(user_id, "chat-sessions")
+
+
+def maybe_created_sessions(user_id: str) -> str:
+    """Sorted set of client request ids of creates whose answer never came, scored by the time
+    any session they made would have expired."""
+    return _user(user_id, "maybe-created")
+
+
+def sessions_ended_at(user_id: str) -> str:
+    """String: when the user's chat sessions were last ended (sign-out, revoke), unix seconds."""
+    return _user(user_id, "sessions-ended-at")
 
 
 def user_mints(user_id: str) -> str:

@@ -2,7 +2,8 @@
 
 Each key is moved on its own and only if its new name is free, so a run can be stopped and
 started again (it goes on where it left off) and a second run changes nothing. TTLs are kept.
-Sign-ins, policies, the audit trail, the users directory, the mint ledger and the indexes
+Sign-ins, policies (the chat apps' defaults too), the audit trail, the users directory and its
+search index, the mint ledger, the record of unanswered creates and the retention checkpoint
 survive; cached secrets and their locks are dropped (the next call mints again).
 
 In place (the source is `REDIS_URL` itself), keys are renamed. From another server (`--from`),
@@ -29,11 +30,13 @@ _SINGLE: dict[str, str] = {
     _OLD + "policy:overridden-users": redis_keys.USERS_WITH_OVERRIDES,
     _OLD + "audit": redis_keys.AUDIT_STREAM,
     _OLD + "users": redis_keys.USERS_INDEX,
+    _OLD + "users:search": redis_keys.USERS_SEARCH_INDEX,
     _OLD + "mints": redis_keys.MINT_LOG,
 }
 
 _RULES: list[Rule] = [
     ("policy:user:", redis_keys.policy_overrides),
+    ("policy:app:", redis_keys.policy_app_defaults),
     ("user:", redis_keys.user_record),
     ("session:", redis_keys.sign_in),
     ("sessions-of:", redis_keys.sign_ins_of_user),
@@ -41,6 +44,8 @@ _RULES: list[Rule] = [
     ("sign-in-records:", redis_keys.sign_in_records),
     ("upstream-sessions:", redis_keys.upstream_sessions),
     ("mints:", redis_keys.user_mints),
+    ("maybe-created:", redis_keys.maybe_created_sessions),
+    ("sessions-ended-at:", redis_keys.sessions_ended_at),
     ("provider-sid-user:", redis_keys.provider_session_user),
     ("logout-jti:", lambda digest: f"{redis_keys.PREFIX}logout-jti:{digest}"),
     ("thread-owner:", redis_keys.thread_owner),

@@ -11,15 +11,18 @@ import redis
 from chatkit_bff.admin.actions import AdminOps
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.admin.directory import UserDirectory
+from chatkit_bff.admin.erasure import Eraser
 from chatkit_bff.auth.sign_ins import SignInRegistry
-from chatkit_bff.chat_sessions.broker import SessionBroker, Workflow
+from chatkit_bff.chat_sessions.broker import SessionBroker
+from chatkit_bff.chat_sessions.late_answers import SessionCreates
 from chatkit_bff.chat_sessions.ledger import MintLedger
 from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.redis_connection import connect, parse_redis_url
+from chatkit_bff.retention.job import RetentionJob
 from chatkit_bff.settings import Settings
-from chatkit_bff.upstream import ChatKitClient, ClientConfig
+from chatkit_bff.upstream import BreakerConfig, ChatKitClient, ClientConfig
 
 
 @dataclass
@@ -30,15 +33,19 @@ class Services:
     policies: PolicyStore
     secrets: SecretCache
     ledger: MintLedger
+    creates: SessionCreates
     broker: SessionBroker
     sign_ins: SignInRegistry
     directory: UserDirectory
     audit: AuditLog
     admin: AdminOps
+    retention: RetentionJob
+    erasure: Eraser
     #: The time (epoch seconds) for everything that compares it with a stored moment.
     clock: Callable[[], float] = time.time
 
     def close(self) -> None:
+        self.creates.close()
         self.chatkit.close()
         self.redis.close()
 
@@ -52,6 +59,13 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             base_url=settings.chatkit_api_base,
             connect_timeout=settings.connect_timeout,
             read_timeout=settings.read_timeout,
+            deadline=settings.upstream_deadline,
+            max_concurrency=settings.upstream_concurrency,
+            breaker=BreakerConfig(
+                failures=settings.breaker_failures,
+                window=settings.breaker_window,
+                cool_down=settings.breaker_cool_down,
+            ),
         )
     )
     secrets = SecretCache(
@@ -62,8 +76,18 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         clock=clock,
     )
     ledger = MintLedger(client)
+    creates = SessionCreates(
+        chatkit,
+        ledger,
+        answer_wait=settings.read_timeout,
+        workers=settings.upstream_concurrency,
+        clock=clock,
+    )
     policies = PolicyStore(
-        client, claim_variables=settings.state_variable_claims.values(), clock=clock
+        client,
+        claim_variables=settings.state_variable_claims.values(),
+        clock=clock,
+        app_defaults=settings.apps.file_policies(),
     )
     broker = SessionBroker(
         client=chatkit,
@@ -71,9 +95,10 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         policies=policies,
         cache=secrets,
         ledger=ledger,
-        workflow=Workflow(settings.workflow_id, settings.workflow_version),
+        apps=settings.apps,
         claim_map=settings.state_variable_claims,
         clock=clock,
+        creates=creates,
     )
     sign_ins = SignInRegistry(client, idle_seconds=settings.session_idle_seconds)
     directory = UserDirectory(client)
@@ -85,6 +110,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         policies=policies,
         secrets=secrets,
         ledger=ledger,
+        creates=creates,
         broker=broker,
         sign_ins=sign_ins,
         directory=directory,
@@ -97,6 +123,25 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             sign_ins=sign_ins,
             secrets=secrets,
             ledger=ledger,
+            apps=settings.apps,
+        ),
+        retention=RetentionJob(
+            chatkit=chatkit,
+            redis_client=client,
+            policies=policies,
+            directory=directory,
+            audit=audit,
+            clock=clock,
+        ),
+        erasure=Eraser(
+            redis_client=client,
+            chatkit=chatkit,
+            directory=directory,
+            policies=policies,
+            broker=broker,
+            sign_ins=sign_ins,
+            ledger=ledger,
+            audit=audit,
         ),
         clock=clock,
     )

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from chatkit_bff.apps import AppCatalog, load_catalog
 from chatkit_bff.csp_sources import is_valid_frame_ancestor
 from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
 
@@ -18,6 +19,8 @@ DEFAULT_API_BASE = "https://api.openai.com/v1"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 DEFAULT_EMULATOR_URL = "http://127.0.0.1:8787/v1"
 EMULATOR_API_KEY = "sk-emulator"
+# Items one export request may hold (EXPORT_MAX_ITEMS); every export path reads within it.
+DEFAULT_EXPORT_MAX_ITEMS = 2000
 _PLACEHOLDER_KEYS = {"changeme", "change-me", "secret", "dev", "development", "test", "password"}
 
 
@@ -47,8 +50,15 @@ class Settings:
     admin_claim: str
     state_variable_claims: Mapping[str, str]
     frame_ancestors: tuple[str, ...]
+    apps: AppCatalog
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
+    upstream_deadline: float = 10.0
+    upstream_concurrency: int = 3
+    breaker_failures: int = 5
+    breaker_window: float = 30.0
+    breaker_cool_down: float = 30.0
+    export_max_items: int = DEFAULT_EXPORT_MAX_ITEMS
     session_idle_seconds: int = 3600
     session_absolute_seconds: int = 43200
     secret_lock_wait_seconds: float = 10.0
@@ -58,6 +68,10 @@ class Settings:
     reauth_max_age_seconds: int = 300
     trusted_proxy_hops: int = 0
     redis_accept_eviction: bool = False
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: str | None = field(default=None, repr=False)
+    metrics_port: str | None = None
+    otel_endpoint: str | None = None
     uses_emulator: bool = False
     dev_login: bool = False
     secret_key_generated: bool = field(default=False, repr=False)
@@ -116,12 +130,29 @@ def _flag(env: Mapping[str, str], name: str, default: bool, problems: list[str])
     return default
 
 
+def _whole(env: Mapping[str, str], name: str, default: int, problems: list[str]) -> int:
+    """A whole number of at least 1 (ASCII digits only)."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        problems.append(f"{name} must be a whole number of at least 1, got {raw!r}")
+        return default
+    return int(raw)
+
+
 def _count(env: Mapping[str, str], name: str, problems: list[str]) -> int:
     raw = (env.get(name) or "0").strip()
     if not raw.isdigit():
         problems.append(f"{name} must be a whole number, got {raw!r}")
         return 0
     return int(raw)
+
+
+def _is_listen_address(raw: str) -> bool:
+    """`9100` or `0.0.0.0:9100`."""
+    port = raw.rpartition(":")[2]
+    return port.isdigit() and 1 <= int(port) <= 65535
 
 
 def is_weak_secret_key(key: str) -> bool:
@@ -173,10 +204,17 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         problems.append("CHATKIT_API_BASE must use https in production")
 
     workflow_id = env.get("CHATKIT_WORKFLOW_ID", "")
-    if not workflow_id:
-        if production:
-            problems.append("CHATKIT_WORKFLOW_ID is required in production")
-        workflow_id = "wf_development"
+    apps_file = env.get("CHATKIT_APPS_FILE") or None
+    if not workflow_id and production and not apps_file:
+        problems.append("CHATKIT_WORKFLOW_ID is required in production")
+    # The app of today's URLs: `default` in the apps file, else the workflow variables.
+    apps = load_catalog(
+        apps_file,
+        workflow_id=workflow_id or (None if production else "wf_development"),
+        workflow_version=env.get("CHATKIT_WORKFLOW_VERSION") or None,
+        production=production,
+        problems=problems,
+    )
 
     issuer = env.get("OIDC_ISSUER") or None
     client_id = env.get("OIDC_CLIENT_ID") or None
@@ -202,13 +240,29 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
     except RedisUrlError as exc:
         problems.append(str(exc))
 
+    log_format = (env.get("LOG_FORMAT") or "text").strip().lower()
+    if log_format not in ("text", "json"):
+        problems.append(f"LOG_FORMAT must be text or json, got {log_format!r}")
+        log_format = "text"
+    metrics_token = env.get("METRICS_TOKEN") or None
+    if metrics_token and len(metrics_token) < 16:
+        problems.append("METRICS_TOKEN is too short: use at least 16 random characters")
+    metrics_port = (env.get("METRICS_PORT") or "").strip() or None
+    if metrics_port and not _is_listen_address(metrics_port):
+        problems.append(f"METRICS_PORT must be a port or host:port, got {metrics_port!r}")
+    otel_endpoint = (env.get("OTEL_EXPORTER_OTLP_ENDPOINT") or "").strip() or None
+    if otel_endpoint and not otel_endpoint.startswith(("http://", "https://")):
+        problems.append(
+            f"OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got {otel_endpoint!r}"
+        )
+
     settings = Settings(
         app_env=app_env,
         secret_key=secret_key,
         openai_api_key=api_key,
         chatkit_api_base=api_base,
-        workflow_id=workflow_id,
-        workflow_version=env.get("CHATKIT_WORKFLOW_VERSION") or None,
+        workflow_id=apps.default.workflow_id,
+        workflow_version=apps.default.workflow_version,
         redis_url=redis_url,
         oidc_issuer=issuer.rstrip("/") if issuer else None,
         oidc_client_id=client_id,
@@ -219,8 +273,15 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         admin_claim=(env.get("ADMIN_CLAIM") or "groups").strip(),
         state_variable_claims=_parse_claim_map(env.get("STATE_VARIABLE_CLAIMS"), problems),
         frame_ancestors=frame_ancestors,
+        apps=apps,
         connect_timeout=_number(env, "UPSTREAM_CONNECT_TIMEOUT", 3.0, problems),
         read_timeout=_number(env, "UPSTREAM_READ_TIMEOUT", 15.0, problems),
+        upstream_deadline=_number(env, "UPSTREAM_DEADLINE", 10.0, problems),
+        upstream_concurrency=_whole(env, "UPSTREAM_CONCURRENCY", 3, problems),
+        breaker_failures=_whole(env, "UPSTREAM_BREAKER_FAILURES", 5, problems),
+        breaker_window=_number(env, "UPSTREAM_BREAKER_WINDOW", 30.0, problems),
+        breaker_cool_down=_number(env, "UPSTREAM_BREAKER_COOL_DOWN", 30.0, problems),
+        export_max_items=_whole(env, "EXPORT_MAX_ITEMS", DEFAULT_EXPORT_MAX_ITEMS, problems),
         session_idle_seconds=int(_number(env, "SESSION_IDLE_TIMEOUT", 3600, problems)),
         session_absolute_seconds=int(_number(env, "SESSION_ABSOLUTE_LIFETIME", 43200, problems)),
         secret_lock_wait_seconds=_number(env, "SECRET_LOCK_WAIT", 10.0, problems),
@@ -230,6 +291,10 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         reauth_max_age_seconds=int(_number(env, "REAUTH_MAX_AGE", 300, problems)),
         trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", problems),
         redis_accept_eviction=_flag(env, "REDIS_ACCEPT_EVICTION", False, problems),
+        log_format="json" if log_format == "json" else "text",
+        metrics_token=metrics_token,
+        metrics_port=metrics_port,
+        otel_endpoint=otel_endpoint,
         uses_emulator=uses_emulator,
         dev_login=dev_login,
         secret_key_generated=generated,

@@ -21,7 +21,8 @@ The control API (no auth) lives beside the emulated one:
 - ``POST /_emulator/threads`` ``{"user", "title"?, "status"?, "created_at"?, "id"?, "items"?}``
 - ``POST /_emulator/threads/<id>/items`` ``{"items": [...]}``
 - ``POST /_emulator/seed`` ``{"threads": [...]}`` (the seed file format)
-- ``GET /_emulator/sessions``: ``{"sessions": [ChatSession...]}`` with current statuses
+- ``GET /_emulator/sessions``: ``{"sessions": [ChatSession...]}`` with current statuses and
+  each one's ``client_request_id`` (the ``X-Client-Request-Id`` header it was created with)
 - ``GET|DELETE /_emulator/requests``: ``{"requests": [{"method", "path", "query", "json",
   "status", "headers"}]}`` of emulated-API calls (header names lowercase, key redacted)
 - ``GET|PUT /_emulator/faults`` ``{"latency_ms"?, "error_rate"?, "error_status"?,
@@ -57,6 +58,9 @@ def parse_arguments(argv: list[str] | None = None) -> tuple[argparse.Namespace, 
     parser.add_argument("--latency-ms", type=int, help="delay added to every API call")
     parser.add_argument("--error-rate", type=float, help="share of API calls that fail, 0..1")
     parser.add_argument("--error-status", type=int, help="status of those failures (500)")
+    parser.add_argument(
+        "--workflow", action="append", help="a workflow id that exists (repeat; default: any wf_)"
+    )
     arguments = parser.parse_args(argv)
     overrides = {
         "api_key": arguments.api_key,
@@ -64,6 +68,7 @@ def parse_arguments(argv: list[str] | None = None) -> tuple[argparse.Namespace, 
         "latency_ms": arguments.latency_ms,
         "error_rate": arguments.error_rate,
         "error_status": arguments.error_status,
+        "workflows": tuple(arguments.workflow) if arguments.workflow else None,
     }
     try:
         config = dataclasses.replace(

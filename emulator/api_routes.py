@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
+from .errors import not_found
 from .state import emulator_state
 from .validation import parse_json_body, validate_create_session, validate_list_query
 
@@ -13,7 +14,13 @@ api = Blueprint("chatkit_api", __name__, url_prefix="/v1/chatkit")
 @api.post("/sessions")
 def create_session() -> Response:
     body = parse_json_body(request.get_data())
-    return jsonify(emulator_state().store.create_session(validate_create_session(body)))
+    state = emulator_state()
+    session_request = validate_create_session(body)
+    known = state.config.workflows
+    if known and session_request.workflow["id"] not in known:
+        raise not_found(f"Workflow with id '{session_request.workflow['id']}' not found.")
+    client_request_id = request.headers.get("X-Client-Request-Id")
+    return jsonify(state.store.create_session(session_request, client_request_id))
 
 
 @api.post("/sessions/<session_id>/cancel")

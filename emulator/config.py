@@ -19,6 +19,9 @@ class EmulatorConfig:
     error_rate: float = 0.0
     error_status: int = 500
     seed_file: str | None = None
+    #: The workflow ids that exist; empty means every `wf_` id does. Any other id gets the
+    #: API's 404 ("Workflow with id '...' not found."), as a wrong CHATKIT_WORKFLOW_ID would.
+    workflows: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.api_key:
@@ -33,7 +36,8 @@ class EmulatorConfig:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> EmulatorConfig:
         """Read EMULATOR_API_KEY, EMULATOR_LATENCY_MS, EMULATOR_ERROR_RATE,
-        EMULATOR_ERROR_STATUS and EMULATOR_SEED; unset ones keep their defaults."""
+        EMULATOR_ERROR_STATUS, EMULATOR_SEED and EMULATOR_WORKFLOWS (comma list); unset ones
+        keep their defaults."""
         env = os.environ if environ is None else environ
         defaults = cls()
         return cls(
@@ -42,6 +46,7 @@ class EmulatorConfig:
             error_rate=_parse(env, "EMULATOR_ERROR_RATE", float, defaults.error_rate),
             error_status=_parse(env, "EMULATOR_ERROR_STATUS", int, defaults.error_status),
             seed_file=env.get("EMULATOR_SEED") or None,
+            workflows=tuple(w for w in (env.get("EMULATOR_WORKFLOWS") or "").split(",") if w),
         )
 
 

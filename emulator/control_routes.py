@@ -63,7 +63,8 @@ def demo() -> Response:
 
 @control.get("/sessions")
 def sessions() -> Response:
-    """``{"sessions": [...]}``: every session as ChatSession JSON, with its current status."""
+    """``{"sessions": [...]}``: every session as ChatSession JSON, with its current status and
+    the ``client_request_id`` (``X-Client-Request-Id``) it was created with."""
     return jsonify({"sessions": emulator_state().store.sessions()})
 
 

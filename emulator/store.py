@@ -21,6 +21,7 @@ from .validation import CreateSessionRequest, ListQuery
 class _SessionRecord:
     session: ChatSession
     cancelled: bool = False
+    client_request_id: str | None = None  # the caller's X-Client-Request-Id, if it sent one
 
 
 @dataclass
@@ -52,7 +53,9 @@ class Store:
             self._sessions.clear()
             self._threads.clear()
 
-    def create_session(self, request: CreateSessionRequest) -> ChatSession:
+    def create_session(
+        self, request: CreateSessionRequest, client_request_id: str | None = None
+    ) -> ChatSession:
         expires_at = self.clock.now() + request.expires_after_seconds
         session: ChatSession = {
             "id": new_id(SESSION_PREFIX),
@@ -67,7 +70,9 @@ class Store:
             "chatkit_configuration": request.chatkit_configuration,
         }
         with self._lock:
-            self._sessions[session["id"]] = _SessionRecord(session)
+            self._sessions[session["id"]] = _SessionRecord(
+                session, client_request_id=client_request_id
+            )
             return self._render_session(self._sessions[session["id"]])
 
     def cancel_session(self, session_id: str) -> ChatSession:
@@ -79,9 +84,13 @@ class Store:
             record.cancelled = True
             return self._render_session(record)
 
-    def sessions(self) -> list[ChatSession]:
+    def sessions(self) -> list[dict[str, object]]:
+        """Every session as the API shows it, plus the `client_request_id` it was created with."""
         with self._lock:
-            return [self._render_session(record) for record in self._sessions.values()]
+            return [
+                {**self._render_session(record), "client_request_id": record.client_request_id}
+                for record in self._sessions.values()
+            ]
 
     def seed_threads(self, raw_threads: list[object], path: str = "threads") -> list[ChatKitThread]:
         """Add all threads with their items, or none of them when one is invalid.

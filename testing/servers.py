@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, make_server
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
@@ -95,3 +101,57 @@ def redis_server() -> Iterator[str]:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+@contextmanager
+def gunicorn_app(
+    env: dict[str, str],
+    log_path: Path,
+    *,
+    workers: int = 2,
+    worker_class: str = "sync",
+    port: int | None = None,
+) -> Iterator[str]:
+    """The app under gunicorn with the production config (deploy/gunicorn.conf.py), on a free
+    port unless given; its output goes to `log_path`. Yields the base URL."""
+    port = port or free_port()
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "-c",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--workers",
+                str(workers),
+                "--worker-class",
+                worker_class,
+                # More than one thread would turn sync workers into gthread ones.
+                *(["--threads", "1"] if worker_class == "sync" else []),
+                "app:create_app()",
+            ],
+            env={**os.environ, **env, "BIND": f"127.0.0.1:{port}"},
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, timeout=60)  # a loaded machine boots workers slowly
+            wait_for_app(f"http://127.0.0.1:{port}", timeout=60)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+
+
+def wait_for_app(url: str, timeout: float = 30.0) -> None:
+    """Until the app answers /healthz: a listening socket may still wait for a booting worker."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if urllib.request.urlopen(url + "/healthz", timeout=5).status == 200:
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer /healthz within {timeout}s")

@@ -34,7 +34,13 @@ def test_redis_outage_gives_503s_not_500s(app_config: dict[str, Any]) -> None:
     assert client.get("/healthz").status_code == 200
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 503
-    assert ready.json == {"status": "unavailable", "redis": "unreachable"}
+    assert ready.json == {
+        "status": "unavailable",
+        "failed": ["redis"],
+        "redis": "unreachable",
+        "settings": "ok",
+    }
+    assert url.split("//")[1] not in ready.get_data(as_text=True)  # where Redis is stays private
 
 
 def test_chatkit_outage_keeps_the_chat_page_and_says_why_history_is_missing(

@@ -21,24 +21,36 @@ BASE = {
     "redis_durable",
     "redis_migration",
     "upstream",
+    "observability",
+    "json_input",
+    "query_params",
+    "access_log",
 }
 # What each part of chatkit_bff may import besides itself and the base.
 ALLOWED: dict[str, set[str]] = {
     **{name: set() for name in BASE},
     "__init__": set(),
     "policy": set(),
+    # The chat apps of the apps file, validated with the settings (their policy values too).
+    "apps": {"policy"},
     "rendering": set(),
     "threads": {"policy", "rendering"},
-    "chat_sessions": {"policy"},
+    "chat_sessions": {"apps", "policy"},
     "auth": {"chat_sessions", "policy"},
-    "admin": {"auth", "chat_sessions", "policy", "threads"},
+    "admin": {"apps", "auth", "chat_sessions", "policy", "threads"},
+    "retention": {"admin", "policy"},
+    "doctor": {"auth"},
     "services": {"*"},
 }
 BASE_MAY_IMPORT = {
-    "settings": {"csp_sources", "redis_connection"},
+    "settings": {"csp_sources", "apps", "redis_connection"},
     "csp": {"settings"},
     "redis_durable": {"errors", "redis_connection"},
     "redis_migration": {"redis_keys"},
+    "upstream": {"observability"},  # its calls feed the metrics and carry the request id
+    "json_input": {"errors"},
+    "query_params": {"errors"},
+    "identity": {"json_input"},
 }
 NEVER_IN_PRODUCT = ("emulator", "tests", "testing", "bench", "blueprints", "app", "extensions")
 

@@ -280,7 +280,9 @@ def test_a_stuck_mint_elsewhere_gives_a_clear_503_after_a_bounded_wait(
     with app.app_context():
         fingerprint = app.extensions["chatkit_bff"].broker.prepare(grace.identity()).fingerprint
     # Another process took the lock for this user's secret and never finishes.
-    stuck = redis_client.lock(redis_keys.secret_lock(user_id("grace"), fingerprint), timeout=30)
+    stuck = redis_client.lock(
+        redis_keys.secret_lock(user_id("grace"), "default", fingerprint), timeout=30
+    )
     assert stuck.acquire(blocking=False)
 
     started = time.monotonic()

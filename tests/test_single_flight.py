@@ -18,7 +18,7 @@ import requests
 
 from chatkit_bff.auth.dev_users import demo_user
 from testing.emulator import Emulator
-from testing.servers import free_port, wait_for_port
+from testing.servers import free_port, wait_for_app, wait_for_port
 from tests.support.policies import override_policy
 
 pytestmark = pytest.mark.all_topologies
@@ -55,8 +55,8 @@ def two_app_processes(
             stack.callback(proc.wait, 10)
             stack.callback(proc.terminate)
             wait_for_port(port, timeout=20)
-            # The port opens before the worker has booted the app: wait for it to answer.
-            requests.get(f"http://127.0.0.1:{port}/readyz", timeout=120).raise_for_status()
+            # The port opens before the worker has booted the app (slow on a busy machine).
+            wait_for_app(f"http://127.0.0.1:{port}", timeout=120)
             urls.append(f"http://127.0.0.1:{port}")
         yield urls
 

@@ -93,9 +93,11 @@
   }
 
   function pathFor(threadId) {
-    return typeof threadId === "string" && THREAD_ID.test(threadId)
-      ? config.threadUrl + threadId
-      : config.startUrl;
+    var path =
+      typeof threadId === "string" && THREAD_ID.test(threadId)
+        ? config.threadUrl + threadId
+        : config.startUrl;
+    return path + (config.urlQuery || "");
   }
 
   function markCurrent(threadId) {
@@ -113,7 +115,7 @@
   function onThreadChange(event) {
     var threadId = event.detail ? event.detail.threadId : null;
     var path = pathFor(threadId);
-    if (window.location.pathname !== path) {
+    if (window.location.pathname + window.location.search !== path) {
       window.history.replaceState({ threadId: threadId }, "", path);
     }
     markCurrent(threadId);

@@ -1,3 +1,4 @@
-"""What admins do and see: audited actions (`actions`), the audit trail (`audit`) and the
-directory of users seen at sign-in (`directory`). May import every feature package and the base.
+"""What admins do and see: audited actions (`actions`), the audit trail (`audit`), the
+directory of users seen at sign-in (`directory`) and erasing a user (`erasure`). May import
+every feature package and the base.
 """

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ import redis
 
 from chatkit_bff.admin.audit import AuditAction, AuditLog
 from chatkit_bff.admin.directory import DirectoryUser, UserDirectory
+from chatkit_bff.apps import AppCatalog, ChatApp
 from chatkit_bff.auth.sign_ins import SignInRegistry
 from chatkit_bff.chat_sessions.broker import SessionBroker
 from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
@@ -35,10 +35,11 @@ def _stamp(layer: StoredLayer) -> dict[str, Any]:
     }
 
 
-def user_policy_json(user_id: str, layers: PolicyLayers) -> dict[str, Any]:
-    """A user's overrides and what they add up to, with where each value comes from."""
+def user_policy_json(user_id: str, layers: PolicyLayers, app: str | None = None) -> dict[str, Any]:
+    """A user's overrides and what they add up to (in chat app `app`), with each value's source."""
     return {
         "user_id": user_id,
+        "app": app,
         "overrides": layers.overrides.values,
         "effective": layers.effective.to_dict(),
         "sources": layers.sources,
@@ -53,6 +54,19 @@ def defaults_json(layers: PolicyLayers) -> dict[str, Any]:
         "effective": layers.effective.to_dict(),
         "sources": layers.sources,
         **_stamp(layers.defaults),
+    }
+
+
+def app_defaults_json(app: ChatApp, layers: PolicyLayers) -> dict[str, Any]:
+    """A chat app's defaults over the global ones (from the apps file until an admin edits)."""
+    return {
+        "app": app.slug,
+        "title": app.title,
+        "defaults": layers.app.values,
+        "from_file": layers.app.updated_at is None,
+        "effective": layers.effective.to_dict(),
+        "sources": layers.sources,
+        **_stamp(layers.app),
     }
 
 
@@ -74,6 +88,8 @@ class UserOverview:
 
     user: DirectoryUser
     policy: PolicyLayers
+    #: The effective policy in every chat app (the default app first).
+    by_app: list[tuple[ChatApp, PolicyLayers]]
     cached: list[CachedSession]
     recent_mints: list[MintRecord]
 
@@ -100,7 +116,9 @@ class AdminOps:
         sign_ins: SignInRegistry,
         secrets: SecretCache,
         ledger: MintLedger,
+        apps: AppCatalog,
     ) -> None:
+        self._apps = apps
         self._policies = policies
         self._audit = audit
         self._directory = directory
@@ -125,14 +143,24 @@ class AdminOps:
             raise NotFound("No user with that id has signed in.")
         return user
 
-    def user_policy(self, user_id: str) -> PolicyLayers:
+    def chat_app(self, slug: str) -> ChatApp:
+        app = self._apps.get(slug)
+        if app is None:
+            raise NotFound("No chat app with that name.")
+        return app
+
+    def user_policy(self, user_id: str, app: str | None = None) -> PolicyLayers:
+        """The user's layers in one chat app (default: the default app)."""
         self.user(user_id)
-        return self._policies.layers(user_id)
+        slug = self.chat_app(app).slug if app else self._apps.default.slug
+        return self._policies.layers(user_id, slug)
 
     def overview(self, user_id: str, recent: int = 10) -> UserOverview:
+        by_app = [(app, self._policies.layers(user_id, app.slug)) for app in self._apps]
         return UserOverview(
             self.user(user_id),
-            self._policies.layers(user_id),
+            by_app[0][1],
+            by_app,
             self._secrets.cached_sessions(user_id),
             self._ledger.recent(user_id, recent),
         )
@@ -181,6 +209,32 @@ class AdminOps:
         self._put_into_effect(None)
         return change.layers
 
+    def app_defaults(self, slug: str) -> PolicyLayers:
+        return self._policies.app_defaults(self.chat_app(slug).slug)
+
+    def set_app_defaults(self, actor: Actor, slug: str, values: Any) -> PolicyLayers:
+        """Replace one app's defaults; like the global defaults, every cached secret is dropped."""
+        app = self.chat_app(slug)
+        self._policies.replace_app_defaults(
+            app.slug,
+            validate_overrides(values),
+            actor=actor,
+            also=self._audited(actor, "app_defaults.update", None, app=app.slug),
+        )
+        self._put_into_effect(None)
+        return self.app_defaults(slug)
+
+    def reset_app_defaults(self, actor: Actor, slug: str) -> PolicyLayers:
+        """Back to the apps file's values for this app."""
+        app = self.chat_app(slug)
+        self._policies.reset_app_defaults(
+            app.slug,
+            actor=actor,
+            also=self._audited(actor, "app_defaults.reset", None, app=app.slug),
+        )
+        self._put_into_effect(None)
+        return self.app_defaults(slug)
+
     def revoke(self, actor: Actor, user_id: str) -> Revoked:
         """Sign the user out everywhere and cancel their live chat sessions upstream."""
         user = self.user(user_id)
@@ -219,9 +273,12 @@ class AdminOps:
         user: DirectoryUser | None,
         *,
         apply_now: bool = False,
+        app: str | None = None,
     ) -> AlsoInTransaction:
         def record(pipe: redis.Redis, change: LayerChange) -> None:
-            details: Mapping[str, Any] = {"apply_now": True} if apply_now else {}
+            details: dict[str, Any] = {"apply_now": True} if apply_now else {}
+            if app is not None:
+                details["app"] = app
             self._audit.add(
                 actor,
                 action,

@@ -11,11 +11,14 @@ from dataclasses import dataclass
 import redis
 from redis.lock import Lock
 
+from chatkit_bff.apps import AppCatalog, ChatApp, upstream_user
+from chatkit_bff.chat_sessions.late_answers import SessionCreates
 from chatkit_bff.chat_sessions.ledger import MintLedger, MintRecord
 from chatkit_bff.chat_sessions.secret_cache import CachedSecret, SecretCache
 from chatkit_bff.chat_sessions.state_variables import state_variables_for
 from chatkit_bff.errors import Busy
 from chatkit_bff.identity import Identity
+from chatkit_bff.observability import metrics
 from chatkit_bff.policy.model import Policy, fingerprint
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.redis_connection import OUTAGE_ERRORS
@@ -24,22 +27,16 @@ from chatkit_bff.upstream import ChatKitClient, SessionCreateParams, UpstreamErr
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class Workflow:
-    id: str
-    version: str | None = None
-
-
 def session_params(
     identity: Identity,
     policy: Policy,
-    workflow: Workflow,
+    app: ChatApp,
     claim_map: Mapping[str, str],
 ) -> SessionCreateParams:
-    """The create-session body for this user under this policy."""
-    workflow_param: dict[str, object] = {"id": workflow.id}
-    if workflow.version:
-        workflow_param["version"] = workflow.version
+    """The create-session body for this user in this chat app under this policy."""
+    workflow_param: dict[str, object] = {"id": app.workflow_id}
+    if app.workflow_version:
+        workflow_param["version"] = app.workflow_version
     variables = state_variables_for(identity, policy.state_variables, claim_map)
     if variables:
         workflow_param["state_variables"] = variables
@@ -47,7 +44,7 @@ def session_params(
     if policy.history.recent_threads is not None:
         history["recent_threads"] = policy.history.recent_threads
     params = {
-        "user": identity.user_id,
+        "user": upstream_user(identity, app),
         "workflow": workflow_param,
         "chatkit_configuration": {
             "automatic_thread_titling": {"enabled": policy.automatic_thread_titling},
@@ -69,6 +66,7 @@ class MintRequest:
     """What one call for a secret needs, read from Redis in one round trip by `prepare`."""
 
     identity: Identity
+    app: ChatApp
     policy: Policy
     params: SessionCreateParams
     fingerprint: str
@@ -87,46 +85,50 @@ class SessionBroker:
         policies: PolicyStore,
         cache: SecretCache,
         ledger: MintLedger,
-        workflow: Workflow,
+        apps: AppCatalog,
         claim_map: Mapping[str, str],
+        creates: SessionCreates | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
+        self._creates = creates
         self._redis = redis_client
         self._policies = policies
         self._cache = cache
         self._ledger = ledger
-        self._workflow = workflow
+        self._apps = apps
         self._claim_map = claim_map
         self._clock = clock
-        # A guess at each user's cache key, only ever verified against the fresh policy.
-        self._last_fingerprint: dict[str, str] = {}
+        # A guess at each user's cache key per app, only ever verified against the fresh policy.
+        self._last_fingerprint: dict[tuple[str, str], str] = {}
 
-    def prepare(self, identity: Identity) -> MintRequest:
-        """Read the user's policy, and their cached secret under the key it last had, at once.
+    def prepare(self, identity: Identity, app: ChatApp | None = None) -> MintRequest:
+        """Read the user's policy in the app (default: the default app), and their cached secret
+        under the key it last had, at once.
 
         The cache key depends on the policy, so reading both would take two round trips; the
         guessed key is checked against the fingerprint of the policy just read, and only a
         match is used (a policy change simply costs the second read).
         """
-        user_id = identity.user_id
-        guess = self._last_fingerprint.get(user_id)
+        app = app or self._apps.default
+        user_id, slug = identity.user_id, app.slug
+        guess = self._last_fingerprint.get((user_id, slug))
         with self._redis.pipeline(transaction=False) as pipe:
-            self._policies.queue_layers(pipe, user_id)
+            self._policies.queue_layers(pipe, user_id, slug)
             if guess is not None:
-                self._cache.queue_get(pipe, user_id, guess)
+                self._cache.queue_get(pipe, user_id, slug, guess)
             results = pipe.execute()
-        policy = self._policies.parse_layers(results).effective
-        params = session_params(identity, policy, self._workflow, self._claim_map)
+        policy = self._policies.parse_layers(results, slug).effective
+        params = session_params(identity, policy, app, self._claim_map)
         key = fingerprint({k: v for k, v in params.items() if k != "user"})
         if key == guess:
-            cached = self._cache.parse(results[PolicyStore.LAYER_READS], user_id, key)
+            cached = self._cache.parse(results[PolicyStore.layer_reads(slug)], user_id, slug, key)
         else:
-            cached = self._cache.get(user_id, key)
+            cached = self._cache.get(user_id, slug, key)
             if len(self._last_fingerprint) >= _REMEMBERED_FINGERPRINTS:
                 self._last_fingerprint.clear()
-            self._last_fingerprint[user_id] = key
-        return MintRequest(identity, policy, params, key, cached)
+            self._last_fingerprint[(user_id, slug)] = key
+        return MintRequest(identity, app, policy, params, key, cached)
 
     def client_secret(self, request: MintRequest, current: str | None = None) -> CachedSecret:
         """The user's secret: from cache, or one new upstream session for all callers.
@@ -136,15 +138,17 @@ class SessionBroker:
         secret, a stale one) is the same as a first call.
         """
         identity, params, key = request.identity, request.params, request.fingerprint
+        slug = request.app.slug
         answer = _answer_from_cache(request.cached, current)
+        metrics.SECRET_CACHE_REQUESTS.labels(metrics.cache_result(request.cached, answer)).inc()
         if answer is not None:
             return answer
         if not self._cache.enabled:
             return self._mint(identity.user_id, params)
         # The lock outlives the slowest create we would still wait for, so it cannot lapse mid-call.
-        lock = self._cache.lock(identity.user_id, key, hold_seconds=60)
-        if not lock.acquire():
-            answer = _answer_from_cache(self._cache.get(identity.user_id, key), current)
+        lock = self._cache.lock(identity.user_id, slug, key, hold_seconds=60)
+        if not _acquire(lock):
+            answer = _answer_from_cache(self._cache.get(identity.user_id, slug, key), current)
             if answer is not None:
                 return answer
             raise Busy(
@@ -153,18 +157,27 @@ class SessionBroker:
             )
         try:
             # Concurrent refreshes of one secret: the first mints, the others get its result.
-            answer = _answer_from_cache(self._cache.get(identity.user_id, key), current)
+            answer = _answer_from_cache(self._cache.get(identity.user_id, slug, key), current)
             if answer is not None:
                 return answer
             secret = self._mint(identity.user_id, params)
-            self._cache.put(identity.user_id, key, secret)
+            self._cache.put(identity.user_id, slug, key, secret)
             return secret
         finally:
             _release(lock, identity.user_id)
 
     def _mint(self, user_id: str, params: SessionCreateParams) -> CachedSecret:
         created_at = int(self._clock())
-        session = self._client.create_session(params)
+        try:
+            session = (
+                self._creates.create(user_id, params)
+                if self._creates is not None
+                else self._client.create_session(params)
+            )
+        except UpstreamError:
+            metrics.CHAT_SESSION_MINTS.labels(outcome="failed").inc()
+            raise
+        metrics.CHAT_SESSION_MINTS.labels(outcome="created").inc()
         secret = CachedSecret(
             client_secret=session["client_secret"],
             expires_at=int(session["expires_at"]),
@@ -194,7 +207,19 @@ class SessionBroker:
             except UpstreamError as exc:
                 # The secret is gone from our cache either way; upstream expires it on its own.
                 log.warning("could not cancel chat session %s: %s", session_id, exc)
+        unanswered = self._ledger.maybe_created(user_id)
+        if unanswered:
+            # Cancelled when their answer comes (see late_answers); else they expire unused.
+            log.info("user %s has %d unanswered session creates", user_id, len(unanswered))
         return cancelled
+
+
+def _acquire(lock: Lock) -> bool:
+    """Take the lock, waiting (and counted as waiting) when another request holds it."""
+    if lock.acquire(blocking=False):
+        return True
+    metrics.SINGLE_FLIGHT_WAITS.inc()
+    return bool(lock.acquire())
 
 
 _RELEASE_ATTEMPTS = 6

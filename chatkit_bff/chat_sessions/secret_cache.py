@@ -60,32 +60,31 @@ class SecretCache:
         self.enabled = enabled
         self._clock = clock
 
-    def get(self, user_id: str, fingerprint: str) -> CachedSecret | None:
-        """The cached secret if it may still be served, else None."""
+    def get(self, user_id: str, app: str, fingerprint: str) -> CachedSecret | None:
+        """The cached secret of the user in chat app `app`, if it may still be served."""
         if not self.enabled:
             return None
-        return self.parse(
-            self._redis.get(redis_keys.cached_secret(user_id, fingerprint)), user_id, fingerprint
-        )
+        key = redis_keys.cached_secret(user_id, app, fingerprint)
+        return self.parse(self._redis.get(key), user_id, app, fingerprint)
 
-    def queue_get(self, pipe: Pipeline, user_id: str, fingerprint: str) -> None:
+    def queue_get(self, pipe: Pipeline, user_id: str, app: str, fingerprint: str) -> None:
         """Queue the read of `get` on a pipeline; `parse` its result."""
-        pipe.get(redis_keys.cached_secret(user_id, fingerprint))
+        pipe.get(redis_keys.cached_secret(user_id, app, fingerprint))
 
-    def parse(self, raw: object, user_id: str, fingerprint: str) -> CachedSecret | None:
+    def parse(self, raw: object, user_id: str, app: str, fingerprint: str) -> CachedSecret | None:
         if not self.enabled or not isinstance(raw, bytes):
             return None
-        key = redis_keys.cached_secret(user_id, fingerprint)
+        key = redis_keys.cached_secret(user_id, app, fingerprint)
         plaintext = self._box.open(raw, key.encode())
         if plaintext is None:
             return None
         secret = CachedSecret(**json.loads(plaintext))
         return secret if secret.servable(self._clock()) else None
 
-    def put(self, user_id: str, fingerprint: str, secret: CachedSecret) -> None:
+    def put(self, user_id: str, app: str, fingerprint: str, secret: CachedSecret) -> None:
         if not self.enabled:
             return
-        key = redis_keys.cached_secret(user_id, fingerprint)
+        key = redis_keys.cached_secret(user_id, app, fingerprint)
         sealed = self._box.seal(json.dumps(asdict(secret)).encode(), key.encode())
         expire_at_ms = int(secret.serve_until * 1000)
         if expire_at_ms <= int(self._clock() * 1000):
@@ -141,10 +140,10 @@ class SecretCache:
             )
         return found
 
-    def lock(self, user_id: str, fingerprint: str, hold_seconds: float) -> Lock:
+    def lock(self, user_id: str, app: str, fingerprint: str, hold_seconds: float) -> Lock:
         """A cross-process lock so concurrent misses cause one upstream create."""
         lock: Lock = self._redis.lock(
-            redis_keys.secret_lock(user_id, fingerprint),
+            redis_keys.secret_lock(user_id, app, fingerprint),
             timeout=hold_seconds,
             sleep=0.02,
             blocking_timeout=self._lock_wait,

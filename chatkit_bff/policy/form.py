@@ -7,8 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from chatkit_bff.errors import InvalidRequest
-from chatkit_bff.policy.model import MAX_STATE_VARIABLES, flatten, validate_overrides
+from chatkit_bff.errors import BffError, InvalidRequest
+from chatkit_bff.json_input import parse_json
+from chatkit_bff.policy.model import (
+    MAX_RETENTION_DAYS,
+    MAX_STATE_VARIABLES,
+    flatten,
+    validate_overrides,
+)
 
 FieldKind = Literal["int", "toggle", "int_or_unlimited", "json_object"]
 UNLIMITED = "unlimited"
@@ -38,6 +44,19 @@ FIELDS: tuple[FormField, ...] = (
         "int",
         "1 to 100000: this server's limit on session requests per user",
     ),
+    FormField(
+        "history_requests_per_minute",
+        "History reads per minute",
+        "int",
+        "1 to 100000: conversation lists and transcripts per user; a long transcript page "
+        "counts once per 100 items",
+    ),
+    FormField(
+        "exports_per_hour",
+        "Exports per hour",
+        "int",
+        "1 to 100000: conversation downloads per user",
+    ),
     FormField("file_upload.enabled", "File uploads", "toggle", "Allow attachments"),
     FormField("file_upload.max_files", "Files per message", "int", "At least 1"),
     FormField("file_upload.max_file_size", "Largest file (MB)", "int", "1 to 512"),
@@ -52,11 +71,18 @@ FIELDS: tuple[FormField, ...] = (
         "automatic_thread_titling", "Automatic thread titles", "toggle", "Name threads for users"
     ),
     FormField(
+        "retention_days",
+        "Keep conversations (days)",
+        "int_or_unlimited",
+        f"1 to {MAX_RETENTION_DAYS}, or “{UNLIMITED}”: older ones are deleted by the retention job",
+    ),
+    FormField(
         "state_variables",
         "Workflow state variables",
         "json_object",
         f'A JSON object, e.g. {{"plan": "pro"}}: at most {MAX_STATE_VARIABLES} names '
-        "of up to 64 characters; values are strings, numbers or true/false",
+        "of up to 64 letters, digits, _ . or -; values are strings of up to 512 characters, "
+        "numbers or true/false",
     ),
 )
 
@@ -69,8 +95,10 @@ def _parse(field: FormField, raw: str) -> tuple[Any, str | None]:
         return None, "choose on, off or inherit"
     if field.kind == "json_object":
         try:
-            value = json.loads(raw)
-        except ValueError:
+            value = parse_json(raw, what="The value")
+        except BffError as exc:
+            return None, exc.message
+        if not isinstance(value, dict):
             return None, 'must be a JSON object, e.g. {"plan": "pro"}'
         return value, None
     if field.kind == "int_or_unlimited" and raw.casefold() == UNLIMITED:

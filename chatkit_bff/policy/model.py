@@ -1,4 +1,4 @@
-"""Per-user policy: built-in < admin defaults < per-user overrides, within upstream bounds."""
+"""Per-user policy: built-in < admin defaults < the app's defaults < per-user overrides."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import copy
 import hashlib
 import json
 import math
+import re
+import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, NewType
@@ -15,7 +17,7 @@ from chatkit_bff.errors import InvalidRequest
 StateValue = str | int | float | bool
 #: A partial policy (admin defaults or a user's overrides) that passed `validate_overrides`.
 PartialPolicy = NewType("PartialPolicy", dict[str, Any])
-PolicySource = Literal["built-in", "default", "override"]
+PolicySource = Literal["built-in", "default", "app", "override"]
 
 BUILT_IN: dict[str, Any] = {
     "max_requests_per_1_minute": 10,
@@ -25,11 +27,20 @@ BUILT_IN: dict[str, Any] = {
     "automatic_thread_titling": True,
     "state_variables": {},
     "mint_requests_per_minute": 30,
+    "retention_days": None,
+    "history_requests_per_minute": 120,
+    "exports_per_hour": 30,
 }
 
 MAX_STATE_VARIABLES = 64
 MAX_STATE_KEY_LENGTH = 64
+# What the upstream can take for a state variable: names of these characters, strings of at most
+# this many characters without control characters, numbers a JSON reader holds exactly.
+STATE_NAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_STATE_STRING_LENGTH = 512
+MAX_STATE_NUMBER = 2**53
 _INT_CEILING = 2**31 - 1
+MAX_RETENTION_DAYS = 3650
 _NESTED = ("file_upload", "history", "state_variables")
 
 
@@ -50,6 +61,9 @@ _RULES: dict[str, IntRule | type[bool]] = {
     "history.recent_threads": IntRule(1, nullable=True),
     "automatic_thread_titling": bool,
     "mint_requests_per_minute": IntRule(1, 100_000),
+    "retention_days": IntRule(1, MAX_RETENTION_DAYS, nullable=True),
+    "history_requests_per_minute": IntRule(1, 100_000),
+    "exports_per_hour": IntRule(1, 100_000),
 }
 
 
@@ -77,6 +91,11 @@ class Policy:
     automatic_thread_titling: bool
     state_variables: Mapping[str, StateValue]
     mint_requests_per_minute: int
+    # Conversations older than this many days are deleted by `retention run`; None keeps them.
+    retention_days: int | None = None
+    # This app's own per-user limits on heavy reads (history pages and API, exports).
+    history_requests_per_minute: int = BUILT_IN["history_requests_per_minute"]
+    exports_per_hour: int = BUILT_IN["exports_per_hour"]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -88,6 +107,9 @@ class Policy:
             automatic_thread_titling=data["automatic_thread_titling"],
             state_variables=dict(data["state_variables"]),
             mint_requests_per_minute=data["mint_requests_per_minute"],
+            retention_days=data["retention_days"],
+            history_requests_per_minute=data["history_requests_per_minute"],
+            exports_per_hour=data["exports_per_hour"],
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +128,9 @@ class Policy:
             "automatic_thread_titling": self.automatic_thread_titling,
             "state_variables": dict(self.state_variables),
             "mint_requests_per_minute": self.mint_requests_per_minute,
+            "retention_days": self.retention_days,
+            "history_requests_per_minute": self.history_requests_per_minute,
+            "exports_per_hour": self.exports_per_hour,
         }
 
 
@@ -126,22 +151,54 @@ def _check_value(path: str, value: Any, errors: dict[str, str]) -> None:
         errors[path] = f"must be at most {rule.maximum}"
 
 
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(char) in ("Cc", "Cs") for char in text)
+
+
+def _state_value_problem(item: Any) -> str | None:
+    if isinstance(item, bool):
+        return None
+    if isinstance(item, str):
+        if len(item) > MAX_STATE_STRING_LENGTH:
+            return f"must be at most {MAX_STATE_STRING_LENGTH} characters"
+        if has_control_characters(item):
+            return "must not hold control characters (line breaks, tabs, NUL)"
+        return None
+    if isinstance(item, float) and not math.isfinite(item):
+        return "must be a finite number"
+    if isinstance(item, int | float):
+        if abs(item) > MAX_STATE_NUMBER:
+            return f"must be between -2^53 and 2^53 ({MAX_STATE_NUMBER})"
+        return None
+    return "must be a string, number or true/false"
+
+
+def _field_name(key: str) -> str:
+    """A name safe to echo back as an error field: printable, short."""
+    shown = "".join(char if char.isprintable() else "?" for char in key[:80])
+    return shown.encode("utf-8", "replace").decode("utf-8")
+
+
 def check_state_variables(
     value: Any, errors: dict[str, str], path: str = "state_variables"
 ) -> None:
-    """Upstream bounds: at most 64 keys of up to 64 characters; values str, int, float or bool."""
+    """Upstream bounds: at most 64 names of `[A-Za-z0-9_.-]{1,64}`; values strings (at most 512
+    characters, no control characters), finite numbers within ±2^53, or true/false."""
     if not isinstance(value, dict):
         errors[path] = "must be an object of names to values"
         return
     if len(value) > MAX_STATE_VARIABLES:
         errors[path] = f"must have at most {MAX_STATE_VARIABLES} variables"
     for key, item in value.items():
-        if not key or len(key) > MAX_STATE_KEY_LENGTH:
-            errors[f"{path}.{key[:80]}"] = f"names must be 1 to {MAX_STATE_KEY_LENGTH} characters"
-        elif not isinstance(item, str | int | float | bool) or item is None:
-            errors[f"{path}.{key}"] = "must be a string, number or true/false"
-        elif isinstance(item, float) and not math.isfinite(item):
-            errors[f"{path}.{key}"] = "must be a finite number"
+        if not STATE_NAME_PATTERN.fullmatch(key):
+            errors[f"{path}.{_field_name(key)}"] = (
+                f"names must be 1 to {MAX_STATE_KEY_LENGTH} characters: "
+                "letters A-Z, digits, _ . or -"
+            )
+            continue
+        problem = _state_value_problem(item)
+        if problem:
+            errors[f"{path}.{key}"] = problem
 
 
 def _whole_numbers(document: dict[str, Any]) -> dict[str, Any]:
@@ -230,22 +287,30 @@ def merge_layers(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def effective_policy(defaults: Mapping[str, Any], overrides: Mapping[str, Any]) -> Policy:
-    return Policy.from_dict(merge_layers(defaults, overrides))
+def effective_policy(
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    app_defaults: Mapping[str, Any] | None = None,
+) -> Policy:
+    return Policy.from_dict(merge_layers(defaults, app_defaults or {}, overrides))
 
 
 def value_sources(
-    defaults: Mapping[str, Any], overrides: Mapping[str, Any]
+    defaults: Mapping[str, Any],
+    overrides: Mapping[str, Any],
+    app_defaults: Mapping[str, Any] | None = None,
 ) -> dict[str, PolicySource]:
     """Where each effective value comes from, by dotted path."""
     sources: dict[str, PolicySource] = {}
-    merged = merge_layers(defaults, overrides)
+    app_layer = app_defaults or {}
+    merged = merge_layers(defaults, app_layer, overrides)
     for key, value in merged.items():
         paths = [f"{key}.{sub}" for sub in value] if key in _NESTED else [key]
         for path in paths:
             head, _, tail = path.partition(".")
             layers: list[tuple[PolicySource, Mapping[str, Any]]] = [
                 ("override", overrides),
+                ("app", app_layer),
                 ("default", defaults),
             ]
             sources[path] = "built-in"

@@ -1,10 +1,14 @@
-"""Admin-set policy layers in Redis: global defaults and per-user overrides."""
+"""Admin-set policy layers in Redis: global defaults, chat apps' defaults, per-user overrides.
+
+The defaults and the apps' defaults share the `{bff}` slot; a user's overrides live in the
+user's slot. Every write is a transaction on one slot, confirmed by a replica (redis_durable).
+"""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +25,7 @@ from chatkit_bff.policy.model import (
     PolicySource,
     check_merged_state_variables,
     effective_policy,
+    merge_layers,
     merged_state_variable_count,
     value_sources,
 )
@@ -64,19 +69,26 @@ _EMPTY = StoredLayer(values={})
 
 @dataclass(frozen=True)
 class PolicyLayers:
-    """The admin defaults and one user's overrides (empty for the defaults alone)."""
+    """The admin defaults, a chat app's defaults and one user's overrides (each may be empty)."""
 
     defaults: StoredLayer
     overrides: StoredLayer = _EMPTY
+    #: The chat app's defaults, between the global defaults and the user's overrides.
+    app: StoredLayer = _EMPTY
 
     @property
     def effective(self) -> Policy:
-        return effective_policy(self.defaults.values, self.overrides.values)
+        return effective_policy(self.defaults.values, self.overrides.values, self.app.values)
+
+    @property
+    def inherited(self) -> dict[str, Any]:
+        """What the user gets without overrides."""
+        return merge_layers(self.defaults.values, self.app.values)
 
     @property
     def sources(self) -> dict[str, PolicySource]:
         """Where each effective value comes from, by dotted path."""
-        return value_sources(self.defaults.values, self.overrides.values)
+        return value_sources(self.defaults.values, self.overrides.values, self.app.values)
 
 
 @dataclass(frozen=True)
@@ -100,34 +112,125 @@ class PolicyStore:
         *,
         claim_variables: Collection[str] = (),
         clock: Callable[[], float] = time.time,
+        app_defaults: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self._redis = client
         # Variables filled from sign-in claims count toward the upstream cap of 64.
         self._claim_variables = frozenset(claim_variables)
         self._clock = clock
+        # Each chat app's defaults from the apps file, until an admin replaces them.
+        self._file_app_defaults = dict(app_defaults or {})
 
-    def layers(self, user_id: str) -> PolicyLayers:
-        """Both layers in one round trip (two slots, so two GETs in one pipeline)."""
+    def layers(self, user_id: str, app: str | None = None) -> PolicyLayers:
+        """Every layer in one round trip (the app's too, when one is named).
+
+        The user's overrides live in the user's slot and the defaults in the shared one, so
+        these are GETs in one pipeline, not one MGET.
+        """
         with self._redis.pipeline(transaction=False) as pipe:
-            self.queue_layers(pipe, user_id)
-            return self.parse_layers(pipe.execute())
-
-    #: How many results `queue_layers` adds to a pipeline.
-    LAYER_READS = 2
+            self.queue_layers(pipe, user_id, app)
+            return self.parse_layers(pipe.execute(), app)
 
     @staticmethod
-    def queue_layers(pipe: Pipeline, user_id: str) -> None:
-        """Queue the read of `layers` on a pipeline; `parse_layers` its `LAYER_READS` results."""
-        pipe.get(redis_keys.POLICY_DEFAULTS)
-        pipe.get(redis_keys.policy_overrides(user_id))
+    def layer_reads(app: str | None = None) -> int:
+        """How many results `queue_layers` adds to a pipeline."""
+        return 2 if app is None else 3
 
     @staticmethod
-    def parse_layers(results: Any) -> PolicyLayers:
-        defaults, overrides = results[: PolicyStore.LAYER_READS]
-        return PolicyLayers(StoredLayer.load(defaults), StoredLayer.load(overrides))
+    def queue_layers(pipe: Pipeline, user_id: str, app: str | None = None) -> None:
+        """Queue the reads of `layers` on a pipeline; `parse_layers` its results."""
+        for name in _layer_keys(user_id, app):
+            pipe.get(name)
 
-    def effective(self, user_id: str) -> Policy:
-        return self.layers(user_id).effective
+    def parse_layers(self, results: Any, app: str | None = None) -> PolicyLayers:
+        """The layers from the first `layer_reads(app)` results of a pipeline."""
+        defaults, overrides, *app_raw = results[: self.layer_reads(app)]
+        layers = PolicyLayers(StoredLayer.load(defaults), StoredLayer.load(overrides))
+        if app is None:
+            return layers
+        return PolicyLayers(layers.defaults, layers.overrides, self._app_layer(app, app_raw[0]))
+
+    def effective(self, user_id: str, app: str | None = None) -> Policy:
+        return self.layers(user_id, app).effective
+
+    def app_defaults(self, app: str) -> PolicyLayers:
+        """The global defaults and the app's: as admins last set them, else from the apps file."""
+        # Both in the shared `{bff}` slot: one MGET.
+        raw_defaults, raw_app = self._redis.mget(
+            [redis_keys.POLICY_DEFAULTS, redis_keys.policy_app_defaults(app)]
+        )
+        return PolicyLayers(StoredLayer.load(raw_defaults), app=self._app_layer(app, raw_app))
+
+    def _app_layer(self, app: str, raw: bytes | str | None) -> StoredLayer:
+        if raw:
+            return StoredLayer.load(raw)
+        return StoredLayer(dict(self._file_app_defaults.get(app, {})))
+
+    def replace_app_defaults(
+        self,
+        app: str,
+        values: PartialPolicy,
+        *,
+        actor: Actor,
+        also: AlsoInTransaction | None = None,
+    ) -> LayerChange:
+        """Store one app's defaults (replacing the apps file's values); capped like the defaults."""
+        key = redis_keys.policy_app_defaults(app)
+
+        def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
+            defaults = StoredLayer.load(conn.get(redis_keys.POLICY_DEFAULTS))
+            user_ids = sorted(_decode(m) for m in conn.smembers(redis_keys.USERS_WITH_OVERRIDES))
+            # The overrides live in their users' slots: read through the cluster-aware client.
+            problem = self._state_variable_problem(
+                merge_state_variables(defaults.values, values),
+                [self._overrides(u).values for u in user_ids],
+            )
+            if problem:
+                raise InvalidRequest(
+                    "Some policy values are out of bounds.", fields={"state_variables": problem}
+                )
+            after = StoredLayer(values, actor, self._clock())
+            change = LayerChange(
+                self._app_layer(app, conn.get(key)), after, PolicyLayers(defaults, app=after)
+            )
+
+            def write(conn: redis.Redis) -> None:
+                conn.set(key, after.dump())
+                if also is not None:
+                    also(conn, change)
+
+            return change, write
+
+        return durable_transaction(
+            self._redis,
+            key,
+            swap,
+            watch=[key, redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES],
+        )
+
+    def reset_app_defaults(
+        self, app: str, *, actor: Actor, also: AlsoInTransaction | None = None
+    ) -> LayerChange:
+        """Back to the apps file's values for this app."""
+        key = redis_keys.policy_app_defaults(app)
+
+        def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
+            raw_defaults, raw_before = conn.mget([redis_keys.POLICY_DEFAULTS, key])
+            file_layer = StoredLayer(dict(self._file_app_defaults.get(app, {})))
+            change = LayerChange(
+                self._app_layer(app, raw_before),
+                StoredLayer(file_layer.values, actor, self._clock()),
+                PolicyLayers(StoredLayer.load(raw_defaults), app=file_layer),
+            )
+
+            def write(conn: redis.Redis) -> None:
+                conn.delete(key)
+                if also is not None:
+                    also(conn, change)
+
+            return change, write
+
+        return durable_transaction(self._redis, key, swap, watch=[redis_keys.POLICY_DEFAULTS, key])
 
     def defaults(self) -> PolicyLayers:
         """The admin defaults alone, as layers with no overrides."""
@@ -243,6 +346,39 @@ class PolicyStore:
             watch=[redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES],
         )
 
+    def anonymize_author(self, user_id: str, *, replacement: Actor) -> int:
+        """Credit layers last changed by `user_id` (an erased admin) to `replacement` instead.
+
+        The layers are the defaults, every app's and every user's overrides: found by SCAN on
+        every primary (never KEYS), each rewritten in a transaction on its own slot.
+        """
+        layer_keys = [redis_keys.POLICY_DEFAULTS]
+        for pattern in (
+            redis_keys.POLICY_APP_DEFAULTS_PATTERN,
+            redis_keys.POLICY_OVERRIDES_PATTERN,
+        ):
+            layer_keys += [_decode(k) for k in self._redis.scan_iter(match=pattern, count=500)]
+        changed = 0
+        for key in layer_keys:
+            if not _authored_by(self._redis.get(key), user_id):
+                continue
+
+            def swap(
+                conn: redis.Redis, key: str = key
+            ) -> tuple[bool, Callable[[redis.Redis], None]]:
+                layer = StoredLayer.load(conn.get(key))
+                mine = layer.updated_by is not None and layer.updated_by.user_id == user_id
+                after = StoredLayer(layer.values, replacement, layer.updated_at)
+
+                def write(conn: redis.Redis) -> None:
+                    if mine:
+                        conn.set(key, after.dump())
+
+                return mine, write
+
+            changed += durable_transaction(self._redis, key, swap, watch=[key])
+        return changed
+
     def _state_variable_problem(
         self, defaults: dict[str, Any], every_overrides: list[dict[str, Any]]
     ) -> str | None:
@@ -268,6 +404,26 @@ class PolicyStore:
                 f"at most {MAX_STATE_VARIABLES}"
             )
         return None
+
+
+def _authored_by(raw: Any, user_id: str) -> bool:
+    layer = StoredLayer.load(raw)
+    return layer.updated_by is not None and layer.updated_by.user_id == user_id
+
+
+def _layer_keys(user_id: str, app: str | None) -> list[str]:
+    names = [redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)]
+    return names if app is None else [*names, redis_keys.policy_app_defaults(app)]
+
+
+def merge_state_variables(*layers: Mapping[str, Any]) -> dict[str, Any]:
+    """A layer holding only the state variables of `layers` together (for the cap check)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        variables = layer.get("state_variables")
+        if isinstance(variables, Mapping):
+            merged.update(variables)
+    return {"state_variables": merged}
 
 
 def _decode(value: bytes | str) -> str:

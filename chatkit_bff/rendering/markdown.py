@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import functools
-import importlib.util
+import html
 import re
-from collections.abc import Sequence
 
 import nh3
-from markdown_it import MarkdownIt
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
-from markdown_it.utils import EnvType, OptionsDict
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from chatkit_bff.rendering.cmark import render_html
 from chatkit_bff.rendering.urls import safe_image_url
 
 # Long texts are rendered but not cached, so the cache stays small in memory.
@@ -36,11 +32,7 @@ _ALLOWED_ATTRIBUTES = {
     "th": frozenset({"class"}),
     "td": frozenset({"class"}),
 }
-_ALIGN_CLASSES = {
-    "text-align:left": "md-align-left",
-    "text-align:center": "md-align-center",
-    "text-align:right": "md-align-right",
-}
+_ALIGN_CLASSES = frozenset({"md-align-left", "md-align-center", "md-align-right"})
 _LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 # Anything that could be Markdown syntax, an HTML entity or tag, or more than one line
 # sends text through the full parser (which a test compares this shortcut against).
@@ -54,7 +46,7 @@ def _keep_safe_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "class":
         if tag == "code":
             return value if _LANGUAGE_CLASS.fullmatch(value) else None
-        return value if value in _ALIGN_CLASSES.values() else None
+        return value if value in _ALIGN_CLASSES else None
     return value
 
 
@@ -75,55 +67,33 @@ def _cleaner() -> nh3.Cleaner:
     )
 
 
-def _image(
-    renderer: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
+# The renderer's own tags: raw HTML comes out escaped, so no other `<img` or `<th align` occurs.
+_RENDERED_IMAGE = re.compile(r'<img src="([^"]*)" alt="([^"]*)"(?: title="[^"]*")? />')
+_RENDERED_ALIGNED_CELL = re.compile(r'<(th|td) align="(left|center|right)">')
+_RENDERED_STRIKETHROUGH = re.compile(r"<(/?)del>")
+
+
+def _image_or_alt(match: re.Match[str]) -> str:
     """Images from anything but https are shown as their alt text, not as a broken image."""
-    token = tokens[idx]
-    alt = renderer.renderInlineAsText(token.children or [], options, env)
-    if safe_image_url(token.attrGet("src")) is None:
-        return str(escape(alt))
-    token.attrSet("alt", alt)
-    return renderer.renderToken(tokens, idx, options, env)
+    if safe_image_url(html.unescape(match.group(1))) is None:
+        return match.group(2)  # attribute-escaped, so safe as text too
+    return match.group(0)
 
 
-def _table_cell(
-    renderer: RendererHTML,
-    tokens: Sequence[Token],
-    idx: int,
-    options: OptionsDict,
-    env: EnvType,
-) -> str:
+def _aligned_cell(match: re.Match[str]) -> str:
     """Column alignment as a class: the sanitizer drops every style attribute."""
-    token = tokens[idx]
-    style = token.attrGet("style")
-    if style is not None:
-        del token.attrs["style"]
-        align_class = _ALIGN_CLASSES.get(str(style))
-        if align_class:
-            token.attrSet("class", align_class)
-    return renderer.renderToken(tokens, idx, options, env)
+    return f'<{match.group(1)} class="md-align-{match.group(2)}">'
 
 
-@functools.cache
-def _linkify_available() -> bool:
-    """Bare URLs become links only when the optional linkify-it-py package is installed."""
-    return importlib.util.find_spec("linkify_it") is not None
-
-
-@functools.cache
-def _markdown_it() -> MarkdownIt:
-    linkify = _linkify_available()
-    parser = MarkdownIt("commonmark", {"html": False, "linkify": linkify})
-    parser.enable(["table", "strikethrough", *(["linkify"] if linkify else [])])
-    parser.add_render_rule("image", _image)
-    parser.add_render_rule("th_open", _table_cell)
-    parser.add_render_rule("td_open", _table_cell)
-    return parser
+def _render(text: str) -> Markup:
+    rendered = render_html(text)
+    if "<img " in rendered:
+        rendered = _RENDERED_IMAGE.sub(_image_or_alt, rendered)
+    if " align=" in rendered:
+        rendered = _RENDERED_ALIGNED_CELL.sub(_aligned_cell, rendered)
+    if "del>" in rendered:  # <s>, as before: the same tag for the same Markdown
+        rendered = _RENDERED_STRIKETHROUGH.sub(r"<\1s>", rendered)
+    return Markup(_cleaner().clean(rendered))  # noqa: S704 - sanitized
 
 
 @functools.lru_cache(maxsize=_CACHE_SIZE)
@@ -131,13 +101,9 @@ def _render_cached(text: str) -> Markup:
     return _render(text)
 
 
-def _render(text: str) -> Markup:
-    return Markup(_cleaner().clean(_markdown_it().render(text)))  # noqa: S704 - sanitized
-
-
 def _plain_line(text: str) -> Markup | None:
     """A single line with nothing Markdown or HTML would read specially is just a paragraph."""
-    if _NEEDS_MARKDOWN.search(text) or _linkify_available():
+    if _NEEDS_MARKDOWN.search(text):
         return None
     return Markup(f"<p>{text}</p>\n")  # noqa: S704 - no markup characters by the check above
 

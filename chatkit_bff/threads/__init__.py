@@ -2,6 +2,6 @@
 
 `user_threads` guards ownership (anyone else's thread is "not found"), `owners` memoizes who
 owns what, `params` and `paging` check and page query parameters, `export` writes transcripts,
-`pages` shapes what the chat pages show, `demo_seed` fills the development emulator. May import
-`rendering`, `policy` and the base.
+`archive` streams the ZIP of every thread, `pages` shapes what the chat pages show, `demo_seed`
+fills the development emulator. May import `rendering`, `policy` and the base.
 """

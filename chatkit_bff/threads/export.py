@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from chatkit_bff.errors import TooManyItems
 from chatkit_bff.rendering.items import (
     annotation_sources,
     datetime_human,
@@ -16,6 +17,7 @@ from chatkit_bff.rendering.items import (
     mappings,
     pretty_json,
 )
+from chatkit_bff.settings import DEFAULT_EXPORT_MAX_ITEMS
 from chatkit_bff.upstream import ChatKitThread, ThreadItem
 
 EXPORT_FORMATS: dict[str, str] = {
@@ -23,9 +25,18 @@ EXPORT_FORMATS: dict[str, str] = {
     "json": "application/json",
 }
 UNTITLED = "Untitled conversation"
+# Items one export request may hold: the cost of one download in upstream calls and memory.
+EXPORT_MAX_ITEMS = DEFAULT_EXPORT_MAX_ITEMS
 _SLUG_LENGTH = 60
 # Keys of widget components whose values are words a person reads.
 _WIDGET_TEXT_KEYS = ("title", "value", "label", "text", "alt", "placeholder")
+
+
+def too_many_items(max_items: int) -> TooManyItems:
+    return TooManyItems(
+        f"This conversation has more than {max_items} items, more than one export may hold. "
+        "Read it page by page instead."
+    )
 
 
 def thread_title(thread: Mapping[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ class ThreadListing:
     threads: list[ChatKitThread]
     links: PageLinks
     recent_limit: int | None  # the policy shows only this many newest threads
+    retention_days: int | None = None  # threads older than this are deleted
 
 
 def thread_listing(threads: UserThreads, policy: Policy, query: PageQuery) -> ThreadListing | None:
@@ -35,7 +37,7 @@ def thread_listing(threads: UserThreads, policy: Policy, query: PageQuery) -> Th
         page = threads.recent(recent, query, THREADS_PER_PAGE)
     else:
         page = threads.list_threads(query)
-    return ThreadListing(page["data"], page_links(page, query), recent)
+    return ThreadListing(page["data"], page_links(page, query), recent, policy.retention_days)
 
 
 LIVE_CHAT_NEEDS_OPENAI = (
@@ -45,14 +47,24 @@ LIVE_CHAT_NEEDS_OPENAI = (
 
 
 def chatkit_page_data(
-    policy: Policy, initial_thread: str | None, *, uses_emulator: bool = False
+    policy: Policy,
+    initial_thread: str | None,
+    *,
+    session_url: str = SESSION_URL,
+    start_url: str = "/",
+    thread_url: str = "/threads/",
+    start_screen: Mapping[str, Any] | None = None,
+    uses_emulator: bool = False,
 ) -> dict[str, Any]:
     """The JSON the page hands to static/chat.js (options from the same policy as the session)."""
+    options = client_options(policy)
+    if start_screen:
+        options["startScreen"] = dict(start_screen)
     return {
-        "options": client_options(policy),
+        "options": options,
         "initialThread": initial_thread,
-        "sessionUrl": SESSION_URL,
-        "threadUrl": "/threads/",
-        "startUrl": "/",
+        "sessionUrl": session_url,
+        "threadUrl": thread_url,
+        "startUrl": start_url,
         "liveChatOff": LIVE_CHAT_NEEDS_OPENAI if uses_emulator else None,
     }

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, cast
 
-from chatkit_bff.errors import InvalidRequest
+from chatkit_bff.query_params import invalid, parse_optional_limit, parse_pattern
 
 Order = Literal["asc", "desc"]
 
@@ -31,40 +31,30 @@ class PageQuery:
         return self.after is not None or self.before is not None
 
 
-def _invalid(name: str, problem: str) -> InvalidRequest:
-    return InvalidRequest(f"Invalid '{name}': {problem}.", fields={name: problem})
-
-
 def check_thread_id(value: str) -> str:
     """The thread id if it has the shape of one, else a 400 naming `thread_id`."""
     if not THREAD_ID_PATTERN.fullmatch(value):
-        raise _invalid("thread_id", "must look like cthr_ followed by letters, digits, _ or -")
+        raise invalid("thread_id", "must look like cthr_ followed by letters, digits, _ or -")
     return value
 
 
 def _limit(raw: str | None, maximum: int, default: int | None) -> int | None:
-    if raw is None or raw == "":
-        return default
-    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise _invalid("limit", f"must be a whole number from 1 to {maximum}")
-    return int(raw)
+    value = parse_optional_limit(raw, maximum=maximum)
+    return default if value is None else value
 
 
 def _order(raw: str | None, default: Order | None) -> Order | None:
     if raw is None or raw == "":
         return default
     if raw not in ("asc", "desc"):
-        raise _invalid("order", "must be asc or desc")
+        raise invalid("order", "must be asc or desc")
     return cast(Order, raw)
 
 
 def _cursor(args: Mapping[str, str], name: str) -> str | None:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return None
-    if not CURSOR_PATTERN.fullmatch(raw):
-        raise _invalid(name, "must be the id of a thread or item")
-    return raw
+    return parse_pattern(
+        args.get(name), CURSOR_PATTERN, name=name, problem="must be the id of a thread or item"
+    )
 
 
 def parse_page_query(

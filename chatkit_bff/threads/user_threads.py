@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from chatkit_bff.errors import InvalidRequest, NotFound
+from chatkit_bff.threads.export import EXPORT_MAX_ITEMS, too_many_items
 from chatkit_bff.threads.owners import ThreadOwners
 from chatkit_bff.threads.paging import page_of
 from chatkit_bff.threads.params import UPSTREAM_MAX_LIMIT, PageQuery
@@ -134,11 +135,22 @@ class UserThreads:
         thread = self.get(thread_id)
         return thread, self._items(thread_id, query)
 
-    def everything(self, thread_id: str) -> tuple[ChatKitThread, list[ThreadItem]]:
-        """The thread and all its items, oldest first (for exports)."""
+    def everything(
+        self, thread_id: str, max_items: int = EXPORT_MAX_ITEMS
+    ) -> tuple[ChatKitThread, list[ThreadItem]]:
+        """The thread and all its items, oldest first (for exports), if there are at most
+        `max_items`; more is a 422 that says so (reading stops one item past the cap)."""
         thread = self.get(thread_id)
-        page = self._walk(thread_id, PageQuery(order="asc"), limit=None)
+        page = self._walk(thread_id, PageQuery(order="asc"), limit=max_items + 1)
+        if len(page["data"]) > max_items:
+            raise too_many_items(max_items)
         return thread, page["data"]
+
+    def items_of_listed(self, thread: ChatKitThread) -> list[ThreadItem]:
+        """All items, oldest first, of a thread this user's list just returned (no re-fetch)."""
+        if thread["user"] != self.user_id:
+            raise thread_not_found()
+        return self._walk(thread["id"], PageQuery(order="asc"), limit=None)["data"]
 
     def delete(self, thread_id: str) -> ThreadDeleted:
         self.check_owner(thread_id)

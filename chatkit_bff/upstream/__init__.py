@@ -1,5 +1,6 @@
 """Client for the hosted ChatKit REST API: typed models, errors and a retrying client."""
 
+from .breaker import BreakerConfig, CircuitOpenError, UpstreamSaturatedError
 from .client import ChatKitClient, ClientConfig
 from .errors import (
     AuthenticationError,
@@ -63,6 +64,7 @@ __all__ = [
     "AssistantMessageItem",
     "AuthenticationError",
     "BadRequestError",
+    "BreakerConfig",
     "ChatKitAttachment",
     "ChatKitClient",
     "ChatKitThread",
@@ -82,6 +84,7 @@ __all__ = [
     "ChatSessionStatus",
     "ChatSessionWorkflow",
     "ChatSessionWorkflowParam",
+    "CircuitOpenError",
     "ClientConfig",
     "ClientToolCallItem",
     "InferenceOptions",
@@ -105,6 +108,7 @@ __all__ = [
     "UpstreamConnectionError",
     "UpstreamError",
     "UpstreamProtocolError",
+    "UpstreamSaturatedError",
     "UpstreamTimeout",
     "UserMessageContent",
     "UserMessageItem",

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -18,8 +19,13 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from chatkit_bff.observability import metrics
+from chatkit_bff.observability.request_ids import upstream_headers
+
 from . import shapes
+from .breaker import BreakerConfig, Bulkhead, CircuitBreaker
 from .errors import (
+    InternalServerError,
     InvalidIdentifierError,
     UpstreamConnectionError,
     UpstreamError,
@@ -49,6 +55,10 @@ Result = TypeVar("Result")
 Order = Literal["asc", "desc"]
 
 OPENAI_BETA = "chatkit_beta=v1"
+# OpenAI's header for an id of the caller's choosing, quoted when asking about a lost answer.
+CLIENT_REQUEST_ID_HEADER = "X-Client-Request-Id"
+OperationKind = Literal["create", "cancel", "read", "delete"]
+OPERATION_KINDS: tuple[OperationKind, ...] = ("create", "cancel", "read", "delete")
 MAX_USER_LENGTH = 512
 # Upstream ids look like `cthr_<hex>`; anything else (slashes, dots, `%`) never reaches a URL.
 _ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,255}")
@@ -78,6 +88,13 @@ class ClientConfig:
     # Total seconds all waits between attempts of one call may add up to.
     max_retry_wait: float = 10.0
     pool_maxsize: int = 32
+    # Total seconds one call may take, every attempt and wait included. A create is bounded by
+    # the read timeout instead (it is never repeated once sent).
+    deadline: float = 10.0
+    # Upstream calls in flight at once in this process (None: no cap). Keep it below the web
+    # server's threads, so a slow upstream cannot occupy them all.
+    max_concurrency: int | None = None
+    breaker: BreakerConfig = field(default_factory=BreakerConfig)
 
     def __post_init__(self) -> None:
         if not self.api_key:
@@ -93,6 +110,13 @@ class ClientConfig:
             raise ValueError("backoff_base and backoff_max must not be negative")
         if self.pool_maxsize < 1:
             raise ValueError("pool_maxsize must be at least 1")
+        if self.deadline <= 0:
+            raise ValueError("deadline must be positive")
+        if self.max_concurrency is not None and self.max_concurrency < 1:
+            raise ValueError("max_concurrency must be at least 1")
+
+    def deadline_for(self, kind: OperationKind) -> float:
+        return self.read_timeout if kind == "create" else self.deadline
 
 
 def _pooled_session(pool_maxsize: int) -> requests.Session:
@@ -157,6 +181,10 @@ class ChatKitClient:
         self._owns_session = session is None
         self._session = session if session is not None else _pooled_session(config.pool_maxsize)
         self._sleep = sleep
+        self.breakers = {kind: CircuitBreaker(kind, config.breaker) for kind in OPERATION_KINDS}
+        self._bulkhead = (
+            Bulkhead(config.max_concurrency) if config.max_concurrency is not None else None
+        )
 
     def __repr__(self) -> str:
         return f"ChatKitClient(base_url={self._base_url!r})"
@@ -177,14 +205,34 @@ class ChatKitClient:
         if self._owns_session:
             self._session.close()
 
+    def count_outage(self, kind: OperationKind) -> None:
+        """A caller gave up waiting on a call of this kind: the breaker counts it as failed."""
+        self.breakers[kind].failed(probe=False)
+
     # --- operations ---------------------------------------------------------------------
 
-    def create_session(self, params: SessionCreateParams) -> ChatSession:
-        return self._call("POST", "/chatkit/sessions", shapes.chat_session, body=params)
+    def create_session(
+        self,
+        params: SessionCreateParams,
+        *,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> ChatSession:
+        """Create a session; `request_id` goes upstream as `X-Client-Request-Id`. `timeout`
+        replaces the read timeout (and deadline) for a caller that keeps reading a late answer."""
+        return self._call(
+            "POST",
+            "/chatkit/sessions",
+            shapes.chat_session,
+            kind="create",
+            body=params,
+            request_id=request_id,
+            timeout=timeout,
+        )
 
     def cancel_session(self, session_id: str) -> ChatSession:
         path = f"/chatkit/sessions/{_segment(session_id, 'session_id')}/cancel"
-        return self._call("POST", path, shapes.chat_session)
+        return self._call("POST", path, shapes.chat_session, kind="cancel")
 
     def list_threads(
         self,
@@ -206,19 +254,40 @@ class ChatKitClient:
             "GET",
             "/chatkit/threads",
             lambda body: shapes.list_page(body, shapes.chatkit_thread),
+            kind="read",
             query=query,
         )
         if any(thread["user"] != user for thread in page["data"]):
             raise UpstreamProtocolError("the thread list held threads of another user")
         return page
 
+    def list_every_users_threads(
+        self,
+        *,
+        limit: int | None = None,
+        order: Order | None = None,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> ThreadListPage:
+        """One page of the whole project's threads, every user's (no `user` filter).
+
+        Only for jobs that act for the operator (retention); never for a signed-in user.
+        """
+        return self._call(
+            "GET",
+            "/chatkit/threads",
+            lambda body: shapes.list_page(body, shapes.chatkit_thread),
+            query=_page_query(limit, order, after, before),
+            kind="read",
+        )
+
     def retrieve_thread(self, thread_id: str) -> ChatKitThread:
         path = f"/chatkit/threads/{_segment(thread_id, 'thread_id')}"
-        return self._call("GET", path, shapes.chatkit_thread)
+        return self._call("GET", path, shapes.chatkit_thread, kind="read")
 
     def delete_thread(self, thread_id: str) -> ThreadDeleted:
         path = f"/chatkit/threads/{_segment(thread_id, 'thread_id')}"
-        return self._call("DELETE", path, shapes.thread_deleted)
+        return self._call("DELETE", path, shapes.thread_deleted, kind="delete")
 
     def list_items(
         self,
@@ -234,6 +303,7 @@ class ChatKitClient:
             "GET",
             path,
             lambda body: shapes.list_page(body, shapes.thread_item),
+            kind="read",
             query=_page_query(limit, order, after, before),
         )
 
@@ -248,6 +318,7 @@ class ChatKitClient:
         }
         if with_body:
             headers["Content-Type"] = "application/json"
+        headers.update(upstream_headers())
         return headers
 
     def _call(
@@ -256,17 +327,71 @@ class ChatKitClient:
         path: str,
         parse: Callable[[Any], Result],
         *,
+        kind: OperationKind,
         query: Mapping[str, str] | None = None,
         body: Mapping[str, Any] | None = None,
+        request_id: str | None = None,
+        timeout: float | None = None,
+    ) -> Result:
+        """One call through its kind's circuit breaker and the process's concurrency cap."""
+        breaker = self.breakers[kind]
+        probe = breaker.admit()
+        try:
+            if self._bulkhead is None:
+                result = self._attempts(method, path, parse, kind, query, body, request_id, timeout)
+            else:
+                with self._bulkhead.slot():
+                    result = self._attempts(
+                        method, path, parse, kind, query, body, request_id, timeout
+                    )
+        except UpstreamError as exc:
+            if _is_outage(exc):
+                breaker.failed(probe)
+            elif exc.status is not None:
+                breaker.succeeded(probe)  # it answered: the upstream is up
+            else:
+                breaker.released(probe)
+            raise
+        except BaseException:
+            breaker.released(probe)
+            raise
+        breaker.succeeded(probe)
+        return result
+
+    def _attempts(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], Result],
+        kind: OperationKind,
+        query: Mapping[str, str] | None,
+        body: Mapping[str, Any] | None,
+        request_id: str | None,
+        timeout: float | None,
     ) -> Result:
         attempts = self._config.max_retries + 1
         wait_budget = self._config.max_retry_wait
+        deadline = timeout or self._config.deadline_for(kind)
+        read_timeout = timeout or self._config.read_timeout
+        give_up_at = time.monotonic() + deadline
         payload = None if body is None else json.dumps(body, allow_nan=False).encode("utf-8")
         headers = self._headers(with_body=payload is not None)
+        # One id for every attempt of this call: the attempts are one logical request. A create
+        # names itself (its late answer is matched by it); other calls carry the id of the
+        # request they serve, so an operator can follow one request upstream.
+        if request_id:
+            headers[CLIENT_REQUEST_ID_HEADER] = request_id
+        else:
+            headers.setdefault(CLIENT_REQUEST_ID_HEADER, str(uuid.uuid4()))
         for attempt in range(1, attempts + 1):
             started = time.monotonic()
-            outcome = self._attempt(method, path, query, payload, headers)
+            left = give_up_at - started
+            if left <= 0:
+                message = f"the upstream did not answer within the {deadline:g} s deadline"
+                raise UpstreamTimeout(message)
+            outcome = self._attempt(method, path, query, payload, headers, left, read_timeout)
             elapsed_ms = (time.monotonic() - started) * 1000.0
+            _observe(method, path, outcome, elapsed_ms)
             if isinstance(outcome, requests.Response) and 200 <= outcome.status_code < 300:
                 logger.debug(
                     "%s %s -> %d in %.0f ms (attempt %d/%d)",
@@ -293,6 +418,11 @@ class ChatKitClient:
                 attempts,
             )
             wait = self._wait_before_retry(failure, attempt, attempts, wait_budget)
+            if wait is not None and time.monotonic() + wait >= give_up_at:
+                logger.warning(
+                    "not retrying %s %s: the %.1f s deadline would pass", method, path, deadline
+                )
+                raise failure.error
             if wait is None:
                 if failure.repeatable and attempt < attempts:
                     logger.warning(
@@ -304,6 +434,7 @@ class ChatKitClient:
                     )
                 raise failure.error
             wait_budget -= wait
+            metrics.UPSTREAM_RETRIES.labels(operation(method, path), _reason(failure.error)).inc()
             logger.warning(
                 "retrying %s %s after %s in %.2f s (attempt %d/%d)",
                 method,
@@ -323,7 +454,11 @@ class ChatKitClient:
         query: Mapping[str, str] | None,
         payload: bytes | None,
         headers: Mapping[str, str],
+        left: float,
+        read_timeout: float,
     ) -> requests.Response | _Failure:
+        connect_timeout = min(self._config.connect_timeout, left)
+        read_timeout = min(read_timeout, left)
         try:
             return self._session.request(
                 method,
@@ -331,16 +466,20 @@ class ChatKitClient:
                 params=query,
                 data=payload,
                 headers=headers,
-                timeout=(self._config.connect_timeout, self._config.read_timeout),
+                timeout=(connect_timeout, read_timeout),
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            return self._transport_failure(method, exc)
+            return self._transport_failure(method, exc, connect_timeout, read_timeout)
 
-    def _transport_failure(self, method: str, exc: requests.RequestException) -> _Failure:
+    def _transport_failure(
+        self,
+        method: str,
+        exc: requests.RequestException,
+        connect_timeout: float,
+        read_timeout: float,
+    ) -> _Failure:
         idempotent = method in IDEMPOTENT_METHODS
-        connect_timeout = self._config.connect_timeout
-        read_timeout = self._config.read_timeout
         if isinstance(exc, requests.ConnectTimeout):
             # Nothing was sent, so even a POST may be repeated.
             message = f"could not connect to the upstream within {connect_timeout:g} s"
@@ -421,6 +560,35 @@ class ChatKitClient:
         if error.status is not None:
             return str(error.status)
         return type(error).__name__
+
+
+def operation(method: str, path: str) -> str:
+    return metrics.upstream_operation(method, path)
+
+
+def _observe(
+    method: str, path: str, outcome: requests.Response | _Failure, elapsed_ms: float
+) -> None:
+    """One attempt in the duration histogram: by HTTP status, or how the transport failed."""
+    status = (
+        str(outcome.status_code)
+        if isinstance(outcome, requests.Response)
+        else _reason(outcome.error)
+    )
+    metrics.UPSTREAM_REQUEST_DURATION.labels(operation(method, path), status).observe(
+        elapsed_ms / 1000.0
+    )
+
+
+def _reason(error: UpstreamError) -> str:
+    if error.status is not None:
+        return str(error.status)
+    return "timeout" if isinstance(error, UpstreamTimeout) else "connection_error"
+
+
+def _is_outage(exc: UpstreamError) -> bool:
+    """Failures that say the upstream is down or slow (what the circuit breaker counts)."""
+    return isinstance(exc, UpstreamTimeout | UpstreamConnectionError | InternalServerError)
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

@@ -82,7 +82,7 @@ def viewer(
 def test_signed_out_pages_have_no_serious_violations(viewer: Viewer) -> None:
     page = viewer("")
     problems = []
-    for path in ("/login", "/signed-out", "/api/docs"):
+    for path in ("/login", "/signed-out", "/api/docs", "/apps/default/embed"):
         page.goto(path)
         problems += _violations(page, path)
     assert problems == []
@@ -97,6 +97,9 @@ def test_chat_pages_have_no_serious_violations(viewer: Viewer, demo_thread_ids: 
         f"/threads/{demo_thread_ids[0]}/delete",
         "/threads/cthr_doesnotexist",
         "/api/docs",
+        "/account/sessions",
+        "/account/conversations/delete-all",
+        "/apps/default/embed",
     ):
         page.goto(path)
         problems += _violations(page, path)
@@ -113,7 +116,11 @@ def test_admin_pages_have_no_serious_violations(viewer: Viewer) -> None:
         "/admin/users",
         f"/admin/users/{grace}",
         f"/admin/users/{grace}/revoke",
+        f"/admin/users/{grace}/erase",
         "/admin/defaults",
+        "/admin/apps",
+        "/admin/apps/default",
+        "/admin/setup",
         "/admin/audit",
     ):
         page.goto(path)

@@ -42,7 +42,7 @@ ADMIN_ROUTES = _admin_routes()
 
 
 def _path(rule: str) -> str:
-    return rule.replace("<user_id>", user_id("grace"))
+    return rule.replace("<user_id>", user_id("grace")).replace("<slug>", "default")
 
 
 def _call(client: FlaskClient, method: str, rule: str, token: str):  # type: ignore[no-untyped-def]

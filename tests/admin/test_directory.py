@@ -55,18 +55,57 @@ def test_a_second_sign_in_moves_the_user_up_and_counts(admin: ApiCaller, grace: 
     assert first["sign_ins"] == 2
 
 
-def test_search_by_name_or_email_substring_any_case(
+def test_search_by_the_start_of_a_name_word_or_email_any_case(
     admin: ApiCaller, grace: ApiCaller, alan: ApiCaller
 ) -> None:
     def names(query: str) -> list[str]:
         return [u["name"] for u in admin.get(f"/admin/api/users?q={query}").json["data"]]
 
     assert names("HOPPER") == ["Grace Hopper"]
-    assert names("ce@exam") == ["Grace Hopper"]
-    assert names("a") == ["Alan Turing", "Grace Hopper", "Ada Lovelace"]
+    assert names("hop") == ["Grace Hopper"]
+    assert names("grace@exam") == ["Grace Hopper"]
+    assert names("ce@exam") == []  # not the start of a word or of the email
+    assert names("a") == ["Ada Lovelace", "Alan Turing"]  # each once, by the word matched
     assert names("turing") == ["Alan Turing"]
+    assert names("alan TUR") == ["Alan Turing"]  # every word must start one of theirs
+    assert names("alan hop") == []
     assert names("nobody") == []
     assert names(user_id("alan")) == ["Alan Turing"]
+
+
+def test_search_follows_renames_and_removal(redis_client: redis.Redis) -> None:
+    directory = UserDirectory(redis_client)
+    directory.record_sign_in(_person(1, "Mary O'Neil-Smith"), at=1_700_000_000)
+    directory.record_sign_in(_person(2, "Neil Young"), at=1_700_000_001)
+
+    def found(query: str) -> list[str]:
+        return [u.user_id for u in directory.page(query).users]
+
+    assert found("o'neil") == ["u_test0001"]
+    assert found("smith") == ["u_test0001"]
+    assert found("neil") == ["u_test0001", "u_test0002"]
+    directory.record_sign_in(_person(1, "Mary Jones"), at=1_700_000_002)
+    assert found("smith") == []
+    assert found("jones") == ["u_test0001"]
+
+    assert directory.remove("u_test0001")
+    assert found("jones") == []
+    assert found("person0001") == []
+    assert [u.user_id for u in directory.page().users] == ["u_test0002"]
+    assert directory.get("u_test0001") is None
+    assert not directory.remove("u_test0001")
+
+
+def test_users_listed_before_the_index_are_found_after_a_rebuild(
+    redis_client: redis.Redis,
+) -> None:
+    directory = UserDirectory(redis_client, chunk_size=3)
+    for n in range(7):
+        directory.record_sign_in(_person(n), at=1_700_000_000 + n)
+    redis_client.delete("bff:users:search")
+    assert directory.page("person").users == []
+    assert directory.rebuild_search_index() == 7
+    assert len(directory.page("person").users) == 7
 
 
 def test_paging_visits_everyone_once_newest_first(
@@ -119,26 +158,36 @@ def test_users_signed_in_in_the_same_millisecond_are_all_listed(redis_client: re
 
 
 def test_search_pages_through_a_large_directory_in_bounded_steps(redis_client: redis.Redis) -> None:
-    directory = UserDirectory(redis_client, chunk_size=10, max_scanned=25)
+    directory = UserDirectory(redis_client, max_scanned=25)
     for n in range(100):
-        name = "Needle Person" if n in (3, 50, 97) else None
-        directory.record_sign_in(_person(n, name), at=1_700_000_000 + n)
+        directory.record_sign_in(_person(n), at=1_700_000_000 + n)
     found: list[str] = []
     pages = 0
     cursor = None
     while True:
-        page = directory.page("needle", cursor=cursor, limit=10)
+        page = directory.page("person", cursor=cursor, limit=10)
         pages += 1
+        assert len(page.users) <= 10
         found += [u.user_id for u in page.users]
         cursor = page.next_cursor
         if cursor is None:
             break
-    assert found == ["u_test0097", "u_test0050", "u_test0003"]
-    assert pages == 4  # 100 users, at most 25 examined per page
+    # Everyone once (found by the name word; their emails also start with "person").
+    assert found == [f"u_test{n:04d}" for n in range(100)]
+    # 10 full pages, then their 200 other entries ("person 0042", emails) 25 at a time, the end.
+    assert pages == 10 + 8 + 1
 
 
 def test_bad_paging_parameters_are_a_400(admin: ApiCaller) -> None:
-    for query in ("limit=0", "limit=101", "limit=ten", "cursor=nonsense", "cursor=12:bad id"):
+    for query in (
+        "limit=0",
+        "limit=101",
+        "limit=ten",
+        "cursor=nonsense",
+        "cursor=12:bad id",
+        "q=a&cursor=12:u_x",
+        "q=a&cursor=t.!!",
+    ):
         response = admin.get(f"/admin/api/users?{query}")
         assert response.status_code == 400, query
         assert response.json["error"]["fields"]

@@ -82,9 +82,12 @@ def test_the_id_token_stays_on_the_server(
     stored = redis_client.get(redis_keys.sign_in(sid))
     assert stored is not None
     assert b'"id_token":"ey' in stored
+    id_token = json.loads(stored)["id_token"]
     cookies = flow.response.headers.getlist("Set-Cookie")
     assert len(cookies) == 1
-    assert "ey" not in cookies[0].split(";")[0]  # only the random session id
+    name_and_value = cookies[0].split(";")[0]
+    assert name_and_value == f"{name_and_value.split('=')[0]}={sid}"  # only the random id
+    assert id_token not in cookies[0]
 
 
 @pytest.mark.parametrize("provider_kind", BOTH)

@@ -8,45 +8,23 @@ documented status and content type, and must match its documented schema.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.checks import positive_data_acceptance
 
 from blueprints.docs import openapi_document
+from testing.http_sign_in import dev_signed_in
 from testing.servers import LiveServer, serve_in_thread
 
-_META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 EXAMPLES_PER_OPERATION = 25
 # Operations whose cursors are opaque: a well-formed cursor that names nothing in the list is a
 # 400 the client must handle, which no schema can tell apart from a valid one.
 OPAQUE_CURSORS = {"listThreads", "listThreadItems", "listUsers"}
-
-
-def _signed_in(base_url: str, user: str) -> requests.Session:
-    """A browser-like HTTP session signed in through the demo sign-in, with the CSRF header."""
-    session = requests.Session()
-    page = session.get(f"{base_url}/login", timeout=10)
-    token = _META_CSRF.search(page.text)
-    assert token, "no csrf-token meta tag on /login"
-    answer = session.post(
-        f"{base_url}/login/dev",
-        data={"user": user, "next": "/", "csrf_token": token.group(1)},
-        timeout=10,
-        allow_redirects=False,
-    )
-    assert answer.status_code in (302, 303), answer.text
-    home = session.get(f"{base_url}/", timeout=10)
-    token = _META_CSRF.search(home.text)
-    assert token
-    session.headers["X-CSRFToken"] = token.group(1)
-    return session
 
 
 _SESSIONS: dict[tuple[str, str], tuple[str, str]] = {}
@@ -56,7 +34,7 @@ _LIVE: list[str] = []  # the base URL of the app under test
 def _cookie_and_token(base_url: str, user: str) -> tuple[str, str]:
     key = (base_url, user)
     if key not in _SESSIONS:
-        session = _signed_in(base_url, user)
+        session = dev_signed_in(base_url, user)
         cookie = session.cookies.get("session")
         assert cookie
         _SESSIONS[key] = (cookie, session.headers["X-CSRFToken"])  # type: ignore[assignment]

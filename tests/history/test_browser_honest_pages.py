@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from testing.emulator import UPSTREAM_KEY
-from tests.history.browser_support import PHONE, install_fake_chatkit, sign_in
+from tests.history.browser_support import PHONE, chatkit_settled, install_fake_chatkit, sign_in
 from tests.history.conftest import SeedThreads
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def test_with_openai_configured_live_chat_starts_without_a_notice(
 ) -> None:
     install_fake_chatkit(page)
     sign_in(page)
-    assert page.evaluate("() => window.__chatkit.calls") == 1
+    assert chatkit_settled(page)["calls"] == 1
     expect(page.locator("[data-chatkit-notice]")).to_have_text("")
 
 

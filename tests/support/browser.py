@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,9 +27,11 @@ _FLAGS = [
 
 
 @contextmanager
-def chromium() -> Iterator[Browser]:
+def chromium(extra_flags: Sequence[str] = ()) -> Iterator[Browser]:
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=_FLAGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=[*_FLAGS, *extra_flags]
+        )
         try:
             yield browser
         finally:

@@ -1,0 +1,120 @@
+"""Identity provider checks: discovery, issuer, JWKS, userinfo; the URLs to register there."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from chatkit_bff.auth.oidc import discovery_url
+from chatkit_bff.settings import Settings
+
+from .report import Check, Verdict
+
+TIMEOUT_SECONDS = 5
+
+
+def urls_to_register(base_url: str) -> dict[str, str]:
+    base = base_url.rstrip("/")
+    return {
+        "redirect URI": f"{base}/auth/callback",
+        "post-logout redirect URI": f"{base}/signed-out",
+        "back-channel logout URI": f"{base}/auth/backchannel-logout",
+    }
+
+
+def check_provider(settings: Settings, http: requests.Session | None = None) -> list[Check]:
+    if settings.dev_login or not settings.oidc_issuer:
+        return [
+            Check(
+                "provider",
+                "sign-in",
+                "fail" if settings.is_production else "info",
+                "demo sign-in: no OIDC_ISSUER, anyone can pick a demo user",
+                "Set OIDC_ISSUER, OIDC_CLIENT_ID and OIDC_CLIENT_SECRET for real sign-in.",
+            )
+        ]
+    http = http or requests.Session()
+    url = discovery_url(settings.oidc_issuer)
+    try:
+        answer = http.get(url, timeout=TIMEOUT_SECONDS)
+        answer.raise_for_status()
+        metadata: Any = answer.json()
+    except (requests.RequestException, ValueError) as error:
+        return [
+            Check(
+                "provider",
+                "discovery",
+                "fail",
+                f"{url} could not be read ({type(error).__name__})",
+                "Check OIDC_ISSUER (the issuer URL, without /.well-known/...) and that this "
+                "host may reach it.",
+            )
+        ]
+    if not isinstance(metadata, dict):
+        return [Check("provider", "discovery", "fail", f"{url} is not a JSON object", None)]
+    checks = [Check("provider", "discovery", "ok", f"{url} read")]
+    advertised = metadata.get("issuer")
+    if not isinstance(advertised, str) or advertised.rstrip("/") != settings.oidc_issuer:
+        checks.append(
+            Check(
+                "provider",
+                "issuer",
+                "fail",
+                f"the discovery document names issuer {advertised!r}, "
+                f"OIDC_ISSUER is {settings.oidc_issuer!r}",
+                f"Set OIDC_ISSUER to exactly {advertised!r}, or fix the provider's issuer.",
+            )
+        )
+    else:
+        checks.append(Check("provider", "issuer", "ok", f"{advertised} matches OIDC_ISSUER"))
+    checks.append(_jwks(http, metadata.get("jwks_uri")))
+    for endpoint, why in (
+        ("authorization_endpoint", "sign-in"),
+        ("token_endpoint", "sign-in"),
+        ("userinfo_endpoint", "claims beyond the ID token"),
+        ("end_session_endpoint", "signing out at the provider"),
+    ):
+        present = isinstance(metadata.get(endpoint), str)
+        required = endpoint in ("authorization_endpoint", "token_endpoint")
+        verdict: Verdict = "ok" if present else ("fail" if required else "info")
+        checks.append(
+            Check(
+                "provider",
+                endpoint,
+                verdict,
+                "present" if present else f"absent: no {why}",
+                None if present or not required else "Use a provider with the code flow.",
+            )
+        )
+    if not settings.oidc_client_secret:
+        checks.append(
+            Check(
+                "provider",
+                "client secret",
+                "warn",
+                "OIDC_CLIENT_SECRET is empty: the provider must accept a public client",
+                "Register a confidential client and set OIDC_CLIENT_SECRET.",
+            )
+        )
+    return checks
+
+
+def _jwks(http: requests.Session, jwks_uri: object) -> Check:
+    if not isinstance(jwks_uri, str):
+        return Check("provider", "JWKS", "fail", "the discovery document has no jwks_uri", None)
+    try:
+        answer = http.get(jwks_uri, timeout=TIMEOUT_SECONDS)
+        answer.raise_for_status()
+        keys = answer.json().get("keys")
+    except (requests.RequestException, ValueError, AttributeError) as error:
+        return Check(
+            "provider",
+            "JWKS",
+            "fail",
+            f"{jwks_uri} could not be read ({type(error).__name__})",
+            "The provider's signing keys must be reachable from this host.",
+        )
+    if not isinstance(keys, list) or not keys:
+        return Check("provider", "JWKS", "fail", f"{jwks_uri} holds no keys", None)
+    return Check("provider", "JWKS", "ok", f"{len(keys)} signing key(s) at {jwks_uri}")

@@ -1,0 +1,1 @@
+"""Operations: Prometheus metrics, request ids, structured logs and optional tracing."""

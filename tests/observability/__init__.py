@@ -1,0 +1,1 @@
+"""Metrics, request ids, logs, tracing and the setup doctor."""
