@@ -101,8 +101,10 @@ class MintLedger:
             for member, _ in self._redis.zscan_iter(redis_keys.MINT_LOG, count=500)
             if json.loads(member).get("user_id") == user_id
         ]
+        # Not one transaction: the mint log is shared, the user's keys live in the user's slot.
         with self._redis.pipeline(transaction=False) as pipe:
-            pipe.delete(redis_keys.user_mints(user_id), redis_keys.upstream_sessions(user_id))
+            pipe.delete(redis_keys.user_mints(user_id))
+            pipe.delete(redis_keys.upstream_sessions(user_id))
             if members:
                 pipe.zrem(redis_keys.MINT_LOG, *members)
             pipe.execute()

@@ -16,6 +16,8 @@ from testing.emulator import UPSTREAM_KEY, Emulator
 from tests.admin.conftest import signed_in, user_id
 from tests.support.flows import ApiCaller
 
+pytestmark = pytest.mark.all_topologies
+
 GRACE_TRACES = ("Grace Hopper", "grace@example.com")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -12,6 +13,8 @@ from testing.emulator import Emulator
 from tests.apps.conftest import SALES_WORKFLOW, SUPPORT_WORKFLOW, chat_app, identity
 from tests.conftest import WORKFLOW_ID
 from tests.support.flows import ApiCaller, dev_sign_in
+
+pytestmark = pytest.mark.all_topologies
 
 
 def signed_in(client: FlaskClient, who: str = "grace") -> ApiCaller:

@@ -18,6 +18,8 @@ from chatkit_bff.upstream import ChatKitClient, ClientConfig
 from testing.emulator import UPSTREAM_KEY, Emulator
 from tests.support.policies import TEST_ACTOR, override_policy
 
+pytestmark = pytest.mark.all_topologies
+
 DAY = 86_400
 STRANGER = "u_someone-who-never-signed-in-here"
 
