@@ -55,9 +55,16 @@ def populate_old_layout(client: redis.Redis) -> None:
                  "sign_ins": "3"},
     )  # fmt: skip
     client.zadd("bff:users", {GRACE_ID: int(now * 1000)})
-    client.set(f"bff:secret:{GRACE_ID}:fp", b"sealed", ex=600)
-    client.sadd("bff:secrets-of:" + GRACE_ID, f"bff:secret:{GRACE_ID}:fp")
+    client.zadd("bff:users:search", {f"grace\x00{GRACE_ID}": 0, f"hopper\x00{GRACE_ID}": 0})
+    client.set(f"bff:secret:{GRACE_ID}:default:fp", b"sealed", ex=600)
+    client.sadd("bff:secrets-of:" + GRACE_ID, f"bff:secret:{GRACE_ID}:default:fp")
+    client.set(f"bff:lock:secret:{GRACE_ID}:default:fp", "token", ex=60)
     client.zadd("bff:upstream-sessions:" + GRACE_ID, {"cksess_1": now + 600})
+    # A chat app's defaults set by an admin, a create whose answer never came, a sign-out.
+    client.set("bff:policy:app:default", json.dumps({"values": {"session_seconds": 300}}))
+    client.zadd("bff:maybe-created:" + GRACE_ID, {"req-1": now + 600})
+    client.set("bff:sessions-ended-at:" + GRACE_ID, repr(now - 60), ex=3600)
+    client.set("bff:retention:cursor", "cthr_kept")
 
 
 @pytest.fixture
@@ -88,6 +95,12 @@ def serves_the_migrated_data(app: Flask) -> None:
     assert services.policies.count_users_with_overrides() == 1
     assert [e.target_user_id for e in services.audit.page().entries] == [GRACE_ID]
     assert [u.user_id for u in services.directory.page().users] == [GRACE_ID]
+    assert [u.user_id for u in services.directory.page("hop").users] == [GRACE_ID]  # search
+    assert services.policies.app_defaults("default").app.values == {"session_seconds": 300}
+    assert services.policies.layers(GRACE_ID, "default").effective.session_seconds == 300
+    assert services.ledger.maybe_created(GRACE_ID) == ["req-1"]
+    assert services.ledger.ended_since(GRACE_ID, time.time() - 120)
+    assert services.redis.get(redis_keys.RETENTION_CURSOR) == b"cthr_kept"
     assert services.secrets.count_cached() == 0  # caches are dropped, not moved
     # "My sessions" still lists the sign-in made before the move.
     assert [r.handle for r in services.sign_ins.sign_ins_of(GRACE_ID)] == ["handle-1"]
@@ -104,19 +117,19 @@ def test_in_place_migration_is_counted_idempotent_and_keeps_ttls(
 
     dry = run(app, "--dry-run")
     assert "dry run" in dry
-    assert "to move: 10" in dry
+    assert "to move: 13" in dry
     assert raw.exists("bff:session:" + OLD_SIGN_IN)  # nothing changed
 
     first = run(app)
-    assert "moved: 10" in first
-    assert "dropped (cache): 2" in first
+    assert "moved: 13" in first
+    assert "dropped (cache): 3" in first
     assert not raw.exists("bff:session:" + OLD_SIGN_IN)
     assert 3500 < raw.ttl(redis_keys.sign_in(OLD_SIGN_IN)) <= 3600  # the TTL came along
     by_sid = redis_keys.sign_ins_of_provider_session(GRACE_ID, "sid-1")
     assert raw.smembers(by_sid) == {OLD_SIGN_IN.encode()}
 
     second = run(app)
-    assert second.splitlines()[1:] == ["  unchanged: 12"]  # nothing left to do
+    assert second.splitlines()[1:] == ["  unchanged: 17"]  # nothing left to do
 
     serves_the_migrated_data(app)
     app.extensions["chatkit_bff"].close()
@@ -129,9 +142,9 @@ def test_copy_from_a_single_node_into_a_cluster(
 ) -> None:
     app = create_app(app_config)  # REDIS_URL: the cluster
     first = run(app, "--from", old_single_node)
-    assert "copied: 12" in first
+    assert "copied: 17" in first
     again = run(app, "--from", old_single_node)
-    assert "already there: 12" in again  # a second run (or a resumed one) copies nothing twice
+    assert "already there: 17" in again  # a second run (or a resumed one) copies nothing twice
     target = connect(parse_redis_url(app_config["REDIS_URL"]))
     assert 3500 < target.ttl(redis_keys.sign_in(OLD_SIGN_IN)) <= 3600
     target.close()
