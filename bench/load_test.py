@@ -65,9 +65,15 @@ def main() -> int:
     with ExitStack() as stack:
         redis_url = stack.enter_context(redis_server())
         PolicyStore(redis.Redis.from_url(redis_url)).replace_defaults(
-            validate_overrides({"mint_requests_per_minute": 100_000}),
+            validate_overrides(
+                {
+                    "mint_requests_per_minute": 100_000,
+                    "history_requests_per_minute": 100_000,
+                    "exports_per_hour": 100_000,
+                }
+            ),
             actor=Actor("load-test", "Load test"),
-        )  # 10 people share 3 demo users: the default limit would refuse most mints
+        )  # 10 people share 3 demo users: the default limits would refuse most of their calls
         upstream = stack.enter_context(emulator(20, API_KEY))
         seed_history(upstream)
         port = free_port()

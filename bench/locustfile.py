@@ -25,6 +25,7 @@ import random
 import re
 from typing import Any
 
+import gevent
 from locust import HttpUser, constant, events, task
 
 DEMO_USERS = ("grace", "alan", "ada")  # chatkit_bff.auth.dev_users
@@ -58,7 +59,9 @@ def _count(**_: Any) -> None:
         _memory["end"] = _peak_worker_rss()
         runner = _environment.runner if _environment else None
         if runner is not None:
-            runner.quit()
+            # Not from this greenlet: quitting kills every user's greenlet, this one included,
+            # which would stop the quit halfway and leave locust waiting forever.
+            gevent.spawn(runner.quit)
 
 
 _environment: Any = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -120,6 +120,17 @@ def _policy_page(
     )
 
 
+def _save_policy_form(save: Callable[[dict[str, Any]], object]) -> dict[str, str]:
+    """Parse the posted policy form and `save` its values; the field errors if refused."""
+    values, errors = parse_policy_form(request.form)
+    if not errors:
+        try:
+            save(values)
+        except InvalidRequest as exc:
+            errors = exc.fields
+    return errors
+
+
 def _render_user(
     user_id: str,
     *,
@@ -150,12 +161,11 @@ def user(user_id: str) -> ResponseReturnValue:
 @bp.post("/users/<user_id>/policy")
 def save_user_policy(user_id: str) -> ResponseReturnValue:
     apply_now = request.form.get("action") == "apply"
-    values, errors = parse_policy_form(request.form)
-    try:
-        if not errors:
-            services().admin.set_user_policy(current_actor(), user_id, values, apply_now=apply_now)
-    except InvalidRequest as exc:
-        errors = exc.fields
+    errors = _save_policy_form(
+        lambda values: services().admin.set_user_policy(
+            current_actor(), user_id, values, apply_now=apply_now
+        )
+    )
     if errors:
         return _render_user(user_id, shown=dict(request.form.items()), errors=errors, status=400)
     flash(
@@ -233,12 +243,9 @@ def defaults() -> ResponseReturnValue:
 
 @bp.post("/defaults")
 def save_defaults() -> ResponseReturnValue:
-    values, errors = parse_policy_form(request.form)
-    try:
-        if not errors:
-            services().admin.set_defaults(current_actor(), values)
-    except InvalidRequest as exc:
-        errors = exc.fields
+    errors = _save_policy_form(
+        lambda values: services().admin.set_defaults(current_actor(), values)
+    )
     if errors:
         return _render_defaults(shown=dict(request.form.items()), errors=errors, status=400)
     flash("Defaults saved: every user's next chat session uses them, unless overridden.")
@@ -280,12 +287,9 @@ def chat_app(slug: str) -> ResponseReturnValue:
 @bp.post("/apps/<slug>")
 def save_app_defaults(slug: str) -> ResponseReturnValue:
     services().admin.chat_app(slug)
-    values, errors = parse_policy_form(request.form)
-    try:
-        if not errors:
-            services().admin.set_app_defaults(current_actor(), slug, values)
-    except InvalidRequest as exc:
-        errors = exc.fields
+    errors = _save_policy_form(
+        lambda values: services().admin.set_app_defaults(current_actor(), slug, values)
+    )
     if errors:
         return _render_app(slug, shown=dict(request.form.items()), errors=errors, status=400)
     flash("App defaults saved: every user's next chat session in this app uses them.")

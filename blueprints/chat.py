@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,11 +16,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup
 
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.policy.model import Policy
-from chatkit_bff.rendering.cache import RenderedItems
+from chatkit_bff.rendering.ahead import RenderAhead
 from chatkit_bff.retention.schedule import DeletionNote, deletion_note
 from chatkit_bff.threads.archive import ThreadArchive, archive_filename
 from chatkit_bff.threads.export import (
@@ -50,27 +48,12 @@ from ._read_limits import export_limit, history_limit
 bp = Blueprint("chat", __name__)
 
 _CURSORS = ("after", "before")
-_RENDERED_ITEMS = "chatkit_bff.rendering.cache"
 
 
 @bp.app_template_global()
 def deletion_note_for(created_at: float, retention_days: int | None) -> DeletionNote | None:
     """When the retention policy deletes a thread, as the list and the transcript say it."""
     return deletion_note(created_at, retention_days, datetime.now(UTC))
-
-
-@bp.app_template_global()
-def rendered_item(item: Mapping[str, Any]) -> Markup:
-    """`render_item` of templates/chat/_items.html, remembered by item content."""
-    cache = current_app.extensions.get(_RENDERED_ITEMS)
-    if cache is None:
-        macros = current_app.jinja_env.get_template("chat/_items.html").module
-        cache = current_app.extensions.setdefault(
-            _RENDERED_ITEMS,
-            RenderedItems(macros.render_item),  # type: ignore[attr-defined]
-        )
-    html: Markup = cache(item)
-    return html
 
 
 def _uses_emulator() -> bool:
@@ -141,7 +124,9 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         default_order="asc",
     )
     try:
-        thread, page = current_user_threads().transcript(thread_id, query)
+        with RenderAhead() as ahead:  # each page rendered while the next one is fetched
+            thread, page = current_user_threads().transcript(thread_id, query, ahead.add)
+            items_html = ahead.html()
     except InvalidRequest as error:
         if not _is_stale_cursor(error):
             raise
@@ -154,6 +139,7 @@ def transcript(thread_id: str) -> ResponseReturnValue:
         thread=thread,
         title=thread_title(thread),
         items=page["data"],
+        items_html=items_html,
         links=page_links(page, query),
         limit=limit,
         chatkit=_chatkit_data(current_policy(), thread_id),

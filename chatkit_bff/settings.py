@@ -54,7 +54,7 @@ class Settings:
     connect_timeout: float = 3.0
     read_timeout: float = 15.0
     upstream_deadline: float = 10.0
-    upstream_concurrency: int = 3
+    upstream_concurrency: int = 5
     breaker_failures: int = 5
     breaker_window: float = 30.0
     breaker_cool_down: float = 30.0
@@ -277,7 +277,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         connect_timeout=_number(env, "UPSTREAM_CONNECT_TIMEOUT", 3.0, problems),
         read_timeout=_number(env, "UPSTREAM_READ_TIMEOUT", 15.0, problems),
         upstream_deadline=_number(env, "UPSTREAM_DEADLINE", 10.0, problems),
-        upstream_concurrency=_whole(env, "UPSTREAM_CONCURRENCY", 3, problems),
+        upstream_concurrency=_whole(env, "UPSTREAM_CONCURRENCY", 5, problems),
         breaker_failures=_whole(env, "UPSTREAM_BREAKER_FAILURES", 5, problems),
         breaker_window=_number(env, "UPSTREAM_BREAKER_WINDOW", 30.0, problems),
         breaker_cool_down=_number(env, "UPSTREAM_BREAKER_COOL_DOWN", 30.0, problems),

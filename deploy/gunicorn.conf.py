@@ -10,7 +10,7 @@ from chatkit_bff.access_log import escape_log_value
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 # Threads let a worker keep serving cached secrets while another request waits on ChatKit. At
-# most UPSTREAM_CONCURRENCY (3) of them wait on ChatKit at once; the others stay free for probes
+# most UPSTREAM_CONCURRENCY (5) of them wait on ChatKit at once; the others stay free for probes
 # and pages (bench/slow_upstream_bench.py: /healthz p99 under 100 ms with 8, not with 4).
 worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))

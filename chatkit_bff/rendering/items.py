@@ -23,6 +23,7 @@ __all__ = [
     "pretty_json",
     "safe_http_url",
     "safe_image_url",
+    "timestamps",
 ]
 
 _KINDS = {
@@ -66,9 +67,10 @@ def item_dom_id(value: object) -> str:
 
 def mappings(value: object) -> list[Mapping[str, Any]]:
     """The objects in a list from upstream, skipping anything else (None gives [])."""
-    if not isinstance(value, list | tuple):
+    if not isinstance(value, (list, tuple)):
         return []
-    return [entry for entry in value if isinstance(entry, Mapping)]
+    # Upstream objects are dicts: the exact type test spares most of the Mapping ABC checks.
+    return [entry for entry in value if type(entry) is dict or isinstance(entry, Mapping)]
 
 
 def _annotations(item: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
@@ -147,6 +149,37 @@ def _as_datetime(value: object) -> datetime | None:
     except (ValueError, OverflowError, OSError):
         return None
     return None
+
+
+# Whole seconds from 1970 to the end of year 9999 (what `datetime` can hold).
+_LAST_SECOND = 253_402_300_799
+
+
+def timestamps(value: object) -> tuple[str, str] | None:
+    """`datetime_iso` and `datetime_human` of one value, or None when unknown."""
+    if type(value) is int and 0 <= value <= _LAST_SECOND:
+        # The common case, unix seconds: the date from a small cache, the time by arithmetic.
+        day, second = divmod(value, 86_400)
+        iso_date, human_date = _day(day)
+        hour, second = divmod(second, 3600)
+        minute, second = divmod(second, 60)
+        return (
+            f"{iso_date}T{hour:02}:{minute:02}:{second:02}Z",
+            f"{human_date}, {hour:02}:{minute:02} UTC",
+        )
+    moment = _as_datetime(value)
+    if moment is None:
+        return None
+    moment = moment.astimezone(UTC)
+    iso = moment.isoformat(timespec="seconds").replace("+00:00", "Z")
+    return iso, f"{moment.day} {moment:%b %Y, %H:%M} UTC"
+
+
+@functools.lru_cache(maxsize=1024)
+def _day(day: int) -> tuple[str, str]:
+    """The ISO date and the readable date of a day counted from 1970-01-01."""
+    moment = datetime.fromtimestamp(day * 86_400, tz=UTC)
+    return moment.date().isoformat(), f"{moment.day} {moment:%b %Y}"
 
 
 def datetime_iso(value: object) -> str:

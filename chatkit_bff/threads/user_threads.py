@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from chatkit_bff.errors import InvalidRequest, NotFound
@@ -25,6 +25,10 @@ NOT_FOUND_MESSAGE = "No conversation with this id."
 _PAGING_PARAMS = ("limit", "order", "after", "before")
 #: Upper bound on list-and-delete rounds of `delete_all` (100 threads each).
 MAX_DELETE_ROUNDS = 1000
+
+#: Told each upstream page of items as it arrives: its items, and True when they come before
+#: the items of the pages told so far (a walk backwards from a `before` cursor).
+PageSink = Callable[[list[ThreadItem], bool], None]
 
 
 def thread_not_found() -> NotFound:
@@ -129,11 +133,13 @@ class UserThreads:
         return self._items(thread_id, query)
 
     def transcript(
-        self, thread_id: str, query: PageQuery
+        self, thread_id: str, query: PageQuery, on_page: PageSink | None = None
     ) -> tuple[ChatKitThread, ThreadItemListPage]:
-        """The thread (title, status) and a page of its items: two upstream calls per 100 items."""
+        """The thread (title, status) and a page of its items: one upstream call per 100 items
+        after the thread's. `on_page` sees each upstream page as it arrives, while the next one
+        is fetched."""
         thread = self.get(thread_id)
-        return thread, self._items(thread_id, query)
+        return thread, self._items(thread_id, query, on_page)
 
     def everything(
         self, thread_id: str, max_items: int = EXPORT_MAX_ITEMS
@@ -184,19 +190,31 @@ class UserThreads:
 
     # --- items ------------------------------------------------------------------------------
 
-    def _items(self, thread_id: str, query: PageQuery) -> ThreadItemListPage:
+    def _items(
+        self, thread_id: str, query: PageQuery, on_page: PageSink | None = None
+    ) -> ThreadItemListPage:
         if query.limit is None or query.limit <= UPSTREAM_MAX_LIMIT:
             with self._thread_call(thread_id):
-                return self._chatkit.list_items(
+                page = self._chatkit.list_items(
                     thread_id,
                     limit=query.limit,
                     order=query.order,
                     after=query.after,
                     before=query.before,
                 )
-        return self._walk(thread_id, query, limit=query.limit)
+            if on_page is not None:
+                on_page(page["data"], False)
+            return page
+        return self._walk(thread_id, query, limit=query.limit, on_page=on_page)
 
-    def _walk(self, thread_id: str, query: PageQuery, *, limit: int | None) -> ThreadItemListPage:
+    def _walk(
+        self,
+        thread_id: str,
+        query: PageQuery,
+        *,
+        limit: int | None,
+        on_page: PageSink | None = None,
+    ) -> ThreadItemListPage:
         """Up to `limit` items (None: all) from the cursor on, one upstream page at a time."""
         backwards = query.before is not None and query.after is None
         after, before = query.after, query.before
@@ -211,6 +229,8 @@ class UserThreads:
                 page = self._chatkit.list_items(
                     thread_id, limit=want, order=query.order, after=after, before=before
                 )
+            if on_page is not None and page["data"]:
+                on_page(page["data"], backwards)
             if backwards:
                 collected[:0] = page["data"]
                 before = page["first_id"]

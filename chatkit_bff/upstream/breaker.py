@@ -125,7 +125,7 @@ class CircuitBreaker:
 
 class Bulkhead:
     """At most `limit` upstream calls at once in this process, so threads stay free for pages
-    and probes that need no upstream; a call that finds no slot within `wait` fails at once."""
+    and probes that need no upstream; a call that finds no slot within `wait` seconds fails."""
 
     def __init__(self, limit: int, wait: float = 0.0) -> None:
         if limit < 1:

@@ -94,6 +94,9 @@ class ClientConfig:
     # Upstream calls in flight at once in this process (None: no cap). Keep it below the web
     # server's threads, so a slow upstream cannot occupy them all.
     max_concurrency: int | None = None
+    # Seconds a call waits for a free slot before it fails: a burst against a healthy upstream
+    # (calls of tens of ms) queues briefly, a slow upstream costs each extra call only this.
+    slot_wait: float = 0.5
     breaker: BreakerConfig = field(default_factory=BreakerConfig)
 
     def __post_init__(self) -> None:
@@ -114,6 +117,8 @@ class ClientConfig:
             raise ValueError("deadline must be positive")
         if self.max_concurrency is not None and self.max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        if self.slot_wait < 0:
+            raise ValueError("slot_wait must not be negative")
 
     def deadline_for(self, kind: OperationKind) -> float:
         return self.read_timeout if kind == "create" else self.deadline
@@ -183,7 +188,9 @@ class ChatKitClient:
         self._sleep = sleep
         self.breakers = {kind: CircuitBreaker(kind, config.breaker) for kind in OPERATION_KINDS}
         self._bulkhead = (
-            Bulkhead(config.max_concurrency) if config.max_concurrency is not None else None
+            Bulkhead(config.max_concurrency, config.slot_wait)
+            if config.max_concurrency is not None
+            else None
         )
 
     def __repr__(self) -> str:

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from chatkit_bff.auth.dev_users import demo_user
-from testing.emulator import Emulator
-from tests.support.flows import ApiCaller, dev_sign_in
+from tests.support.flows import ApiCaller, signed_in
 
 
 def user_id(key: str) -> str:
     user = demo_user(key)
     assert user is not None
     return user.identity().user_id
-
-
-def signed_in(client: FlaskClient, who: str) -> ApiCaller:
-    assert dev_sign_in(client, who).status_code == 302
-    return ApiCaller(client)
-
-
-def creates(emulator: Emulator) -> list[dict[str, Any]]:
-    """Create-session bodies the emulator received, oldest first."""
-    return [
-        r["json"]
-        for r in emulator.requests()
-        if r["method"] == "POST" and r["path"] == "/v1/chatkit/sessions"
-    ]
 
 
 def policy_url(who: str) -> str:

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from chatkit_bff import redis_keys
-from tests.admin.conftest import signed_in, user_id
-from tests.support.flows import csrf_token
+from tests.admin.conftest import user_id
+from tests.support.flows import csrf_token, signed_in
 
 Route = tuple[str, str]  # (method, rule)
 

@@ -8,8 +8,9 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from testing.emulator import Emulator
 from testing.servers import LiveServer
-from tests.admin.conftest import creates, user_id
+from tests.admin.conftest import user_id
 from tests.support.browser import screenshot_path
+from tests.support.flows import creates
 
 pytestmark = pytest.mark.browser
 

@@ -7,8 +7,8 @@ import redis
 
 from chatkit_bff.admin.directory import UserDirectory
 from chatkit_bff.identity import Identity
-from tests.admin.conftest import signed_in, user_id
-from tests.support.flows import ApiCaller
+from tests.admin.conftest import user_id
+from tests.support.flows import ApiCaller, signed_in
 
 pytestmark = pytest.mark.all_topologies
 

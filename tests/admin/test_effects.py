@@ -11,8 +11,8 @@ from flask import Flask
 from app import create_app
 from chatkit_bff import redis_keys
 from testing.emulator import Emulator
-from tests.admin.conftest import creates, policy_url, signed_in, user_id
-from tests.support.flows import ApiCaller
+from tests.admin.conftest import policy_url, user_id
+from tests.support.flows import ApiCaller, creates, signed_in
 
 pytestmark = pytest.mark.all_topologies
 

@@ -13,8 +13,8 @@ from chatkit_bff import redis_keys
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.identity import Actor
 from testing.emulator import UPSTREAM_KEY, Emulator
-from tests.admin.conftest import signed_in, user_id
-from tests.support.flows import ApiCaller
+from tests.admin.conftest import user_id
+from tests.support.flows import ApiCaller, signed_in
 
 pytestmark = pytest.mark.all_topologies
 

@@ -7,8 +7,8 @@ import re
 from flask import Flask
 
 from testing.emulator import Emulator
-from tests.admin.conftest import creates, policy_url, signed_in, user_id
-from tests.support.flows import ApiCaller
+from tests.admin.conftest import policy_url, user_id
+from tests.support.flows import ApiCaller, creates, signed_in
 
 # A <script> without src (JSON data blocks are fine): the CSP would block it.
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>")

@@ -11,14 +11,9 @@ from flask.testing import FlaskClient
 from testing.emulator import Emulator
 from tests.apps.conftest import SALES_WORKFLOW, SUPPORT_WORKFLOW
 from tests.conftest import WORKFLOW_ID
-from tests.support.flows import ApiCaller, dev_sign_in
+from tests.support.flows import signed_in
 
 pytestmark = pytest.mark.all_topologies
-
-
-def signed_in(client: FlaskClient, who: str) -> ApiCaller:
-    assert dev_sign_in(client, who).status_code == 302
-    return ApiCaller(client)
 
 
 def lifetimes(emulator: Emulator) -> dict[str, list[int]]:

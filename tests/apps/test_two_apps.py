@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -12,22 +10,9 @@ from chatkit_bff.apps import upstream_user
 from testing.emulator import Emulator
 from tests.apps.conftest import SALES_WORKFLOW, SUPPORT_WORKFLOW, chat_app, identity
 from tests.conftest import WORKFLOW_ID
-from tests.support.flows import ApiCaller, dev_sign_in
+from tests.support.flows import ApiCaller, creates, signed_in
 
 pytestmark = pytest.mark.all_topologies
-
-
-def signed_in(client: FlaskClient, who: str = "grace") -> ApiCaller:
-    assert dev_sign_in(client, who).status_code == 302
-    return ApiCaller(client)
-
-
-def creates(emulator: Emulator) -> list[dict[str, Any]]:
-    return [
-        r["json"]
-        for r in emulator.requests()
-        if r["method"] == "POST" and r["path"] == "/v1/chatkit/sessions"
-    ]
 
 
 def test_each_app_mints_its_own_secret_for_its_own_upstream_user(

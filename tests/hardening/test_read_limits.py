@@ -10,9 +10,9 @@ from flask import Flask
 
 from app import create_app
 from testing.emulator import Emulator
-from tests.admin.conftest import policy_url, signed_in, user_id
+from tests.admin.conftest import policy_url, user_id
 from tests.history.conftest import message_items
-from tests.support.flows import ApiCaller
+from tests.support.flows import ApiCaller, signed_in
 
 
 def _seed(emulator: Emulator, who: str, items: int) -> str:

@@ -12,7 +12,7 @@ from tests.test_settings import PRODUCTION
 def test_defaults() -> None:
     settings = load_settings(PRODUCTION)
     assert settings.upstream_deadline == 10.0
-    assert settings.upstream_concurrency == 3
+    assert settings.upstream_concurrency == 5
     assert (settings.breaker_failures, settings.breaker_window) == (5, 30.0)
     assert settings.breaker_cool_down == 30.0
     assert settings.export_max_items == 2000

@@ -195,6 +195,21 @@ def test_a_long_transcript_pages_oldest_first_with_earlier_and_later_links(
     assert grace.get(f"{url}?limit=1001").status_code == 400
 
 
+def test_a_long_page_before_a_cursor_reads_oldest_first(
+    grace: FlaskClient, emulator: Emulator, grace_id: str
+) -> None:
+    """A page of 150 before a cursor is two upstream pages, fetched latest first."""
+    thread = long_thread(emulator, grace_id, 250)
+    first = read_page(grace.get(f"/threads/{thread['id']}?limit=150").get_data(as_text=True))
+    assert len(first.item_classes) == 150
+    rest = read_page(grace.get(first.pager["next"]).get_data(as_text=True))
+    assert len(rest.item_classes) == 100
+    assert "Question number 150: what next?" in rest.text
+
+    back = read_page(grace.get(rest.pager["prev"]).get_data(as_text=True))
+    assert back.text == first.text
+
+
 def test_a_transcript_view_costs_at_most_two_upstream_calls(
     grace: FlaskClient, emulator: Emulator, grace_id: str
 ) -> None:

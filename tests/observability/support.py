@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,9 @@ from typing import Any
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from testing.http_sign_in import dev_signed_in
+
 METRICS_TOKEN = "metrics-token-7c2f4a9e1b3d5f6081a2"
-_CSRF = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -22,26 +22,13 @@ class Browser:
 
     def __init__(self, base: str, user: str) -> None:
         self.base = base
-        self.http = requests.Session()
-        page = self.http.get(f"{base}/login", timeout=10).text
-        form = {"user": user, "next": "/", "csrf_token": self._csrf(page)}
-        signed_in = self.http.post(
-            f"{base}/login/dev", data=form, timeout=10, allow_redirects=False
-        )
-        assert signed_in.status_code == 302, signed_in.text
-        self.token = self._csrf(self.http.get(base, timeout=10).text)
-
-    @staticmethod
-    def _csrf(page: str) -> str:
-        match = _CSRF.search(page)
-        assert match, "no csrf-token meta tag"
-        return match.group(1)
+        self.http = dev_signed_in(base, user)
+        self.token = str(self.http.headers["X-CSRFToken"])
 
     def secret(self, current: str | None = None) -> requests.Response:
         return self.http.post(
             f"{self.base}/api/chatkit/session",
             json={"current_client_secret": current},
-            headers={"X-CSRFToken": self.token},
             timeout=20,
         )
 

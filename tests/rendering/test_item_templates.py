@@ -1,4 +1,4 @@
-"""Every item type through the transcript macros, as a reader of the page would see it."""
+"""Every item type through the transcript renderer, as a reader of the page would see it."""
 
 from __future__ import annotations
 

@@ -8,6 +8,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from testing.emulator import Emulator
+
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
@@ -45,3 +47,18 @@ class ApiCaller:
 
     def new_secret(self, current: str | None = None) -> TestResponse:
         return self.post("/api/chatkit/session", {"current_client_secret": current})
+
+
+def signed_in(client: FlaskClient, who: str = "grace") -> ApiCaller:
+    """The client signed in as demo user `who`, calling the API as the page's scripts do."""
+    assert dev_sign_in(client, who).status_code == 302
+    return ApiCaller(client)
+
+
+def creates(emulator: Emulator) -> list[dict[str, Any]]:
+    """Create-session bodies the emulator received, oldest first."""
+    return [
+        r["json"]
+        for r in emulator.requests()
+        if r["method"] == "POST" and r["path"] == "/v1/chatkit/sessions"
+    ]

@@ -22,6 +22,7 @@ from chatkit_bff.upstream import (
     UpstreamTimeout,
 )
 from chatkit_bff.upstream.breaker import CircuitBreaker
+from testing.clock import Clock
 
 from .conftest import Emulator, MakeClient
 
@@ -81,20 +82,32 @@ def test_answers_that_are_the_callers_fault_do_not_open_the_circuit(
     assert client.list_threads(user="alice")["data"] == []
 
 
-def test_the_cap_on_concurrent_calls_fails_the_extra_call_at_once(
+def test_the_cap_on_concurrent_calls_fails_the_extra_call_after_a_short_wait(
     make_client: MakeClient, emulator: Emulator
 ) -> None:
-    client = make_client(max_concurrency=1)
-    emulator.script_faults({"status": 200, "delay_ms": 1500, "count": 1, "method": "GET"})
+    client = make_client(max_concurrency=1, slot_wait=0.2)
+    emulator.script_faults({"status": 200, "delay_ms": 2000, "count": 1, "method": "GET"})
     slow = threading.Thread(target=lambda: client.list_threads(user="alice"))
     slow.start()
     time.sleep(0.3)
     started = time.monotonic()
     with pytest.raises(UpstreamSaturatedError):
         client.list_threads(user="alice")
-    assert time.monotonic() - started < 0.5
+    assert time.monotonic() - started < 1.2  # the wait, not the slow call's 2 s
     slow.join()
     assert client.list_threads(user="alice")["data"] == []
+
+
+def test_a_burst_waits_for_a_slot_instead_of_failing(
+    make_client: MakeClient, emulator: Emulator
+) -> None:
+    client = make_client(max_concurrency=1, slot_wait=5.0)
+    emulator.script_faults({"status": 200, "delay_ms": 300, "count": 1, "method": "GET"})
+    first = threading.Thread(target=lambda: client.list_threads(user="alice"))
+    first.start()
+    time.sleep(0.1)
+    assert client.list_threads(user="alice")["data"] == []  # waited for the first to end
+    first.join()
 
 
 def test_every_attempt_of_a_call_carries_one_client_request_id(
@@ -113,17 +126,14 @@ def test_every_attempt_of_a_call_carries_one_client_request_id(
     assert ids[0] == ids[1] != ids[2]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+def breaker_on(clock: Clock, failures: int) -> CircuitBreaker:
+    """A read breaker that opens after `failures` in 10 s and cools down for 5 s."""
+    return CircuitBreaker("read", BreakerConfig(failures=failures, window=10, cool_down=5), clock)
 
 
 def test_the_breaker_opens_on_failures_within_the_window_only() -> None:
     clock = Clock()
-    breaker = CircuitBreaker("read", BreakerConfig(failures=3, window=10, cool_down=5), clock)
+    breaker = breaker_on(clock, failures=3)
     for _ in range(2):
         breaker.failed(breaker.admit())
     clock.now += 11  # the first two fall out of the window
@@ -136,7 +146,7 @@ def test_the_breaker_opens_on_failures_within_the_window_only() -> None:
 
 def test_half_open_lets_one_probe_through_and_its_outcome_decides() -> None:
     clock = Clock()
-    breaker = CircuitBreaker("read", BreakerConfig(failures=1, window=10, cool_down=5), clock)
+    breaker = breaker_on(clock, failures=1)
     breaker.failed(breaker.admit())
     with pytest.raises(CircuitOpenError):
         breaker.admit()
@@ -157,7 +167,7 @@ def test_half_open_lets_one_probe_through_and_its_outcome_decides() -> None:
 
 def test_successes_in_between_do_not_hide_failures_within_the_window() -> None:
     clock = Clock()
-    breaker = CircuitBreaker("read", BreakerConfig(failures=3, window=10, cool_down=5), clock)
+    breaker = breaker_on(clock, failures=3)
     for _ in range(2):
         breaker.failed(breaker.admit())
         breaker.succeeded(breaker.admit())
