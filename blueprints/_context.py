@@ -75,8 +75,9 @@ def current_policy() -> Policy:
 def current_user_threads() -> UserThreads:
     """The signed-in user's threads in this chat app; any other is a 404 like a missing one."""
     svc = services()
-    user = upstream_user(require_identity(), current_chat_app())
-    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), user)
+    identity, chat_app = require_identity(), current_chat_app()
+    svc.app_users.record(identity, chat_app)  # a sign-in from before the mapping existed
+    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), upstream_user(identity, chat_app))
 
 
 def current_actor() -> Actor:

@@ -71,6 +71,8 @@ def sign_in(
     )
     provider_logout().remember_sign_in(identity)
     services().directory.record_sign_in(identity)
+    # Whose upstream user each chat app's is, for the retention job and erasure.
+    services().app_users.record_apps(identity, services().settings.apps)
     metrics.SIGN_INS.labels(outcome="succeeded").inc()
 
 

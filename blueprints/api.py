@@ -69,6 +69,9 @@ def create_chatkit_session() -> ResponseReturnValue:
         raise InvalidRequest(f"Unknown field: {sorted(unknown)[0]}.")
     # The cache is keyed by the signed-in user: naming someone else's secret (or a stale one)
     # is the same as a first call; naming the user's own current secret asks for a new one.
+    # Threads of this chat session will belong to the app's upstream user: say whose it is
+    # first (once per process and user: no Redis call after that).
+    services().app_users.record(require_identity(), current_chat_app())
     secret = services().broker.client_secret(_mint_request(), current)
     return jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
 

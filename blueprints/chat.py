@@ -188,12 +188,19 @@ def export(thread_id: str) -> ResponseReturnValue:
     return response
 
 
-@bp.get("/account/export")
+@app_route(bp, "/account/export", methods=["GET"])
 @login_required
+@export_limit
 def export_everything() -> ResponseReturnValue:
-    """Every thread of the user in one ZIP, streamed while it is built."""
+    """Every thread of the user in this chat app in one ZIP, streamed while it is built."""
     now = datetime.now(UTC)
-    archive = ThreadArchive(current_user_threads(), now)
+    threads_url = url_for("chat.index") + "threads/"
+    archive = ThreadArchive(
+        current_user_threads(),
+        now,
+        max_items=current_app.config["SETTINGS"].export_max_items,
+        thread_path=lambda thread_id: threads_url + thread_id,
+    )
     response = Response(archive.chunks(), mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="{archive_filename(now)}"'
     response.headers["Cache-Control"] = "private, no-store"

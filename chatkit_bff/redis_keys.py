@@ -125,6 +125,11 @@ def user_record(user_id: str) -> str:
     return _user(user_id, "profile")
 
 
+def app_users_of(user_id: str) -> str:
+    """Hash of one user's upstream ids in the chat apps: app slug -> upstream user id."""
+    return _user(user_id, "app-users")
+
+
 def sign_ins_of_user(user_id: str) -> str:
     """Set of the sign-in ids a user holds (revoke, sign-out everywhere)."""
     return _user(user_id, "sign-ins")
@@ -165,6 +170,15 @@ def sign_in(sign_in_id: str) -> str:
 def thread_owner(thread_id: str) -> str:
     """String: a short-lived memo of a thread's owner (upstream user id)."""
     return f"{PREFIX}thread-owner:{thread_id}"
+
+
+def app_user(upstream_user_id: str) -> str:
+    """Whose upstream `user` this is in which chat app: `{"user_id", "app"}` (JSON).
+
+    One key per upstream id, read and written with single-key commands only: the retention job
+    looks owners up one by one, and the key belongs to no user's hash slot.
+    """
+    return f"{PREFIX}app-user:{upstream_user_id}"
 
 
 def provider_session_user(provider_sid: str) -> str:

@@ -49,6 +49,7 @@ _RULES: list[Rule] = [
     ("provider-sid-user:", redis_keys.provider_session_user),
     ("logout-jti:", lambda digest: f"{redis_keys.PREFIX}logout-jti:{digest}"),
     ("thread-owner:", redis_keys.thread_owner),
+    ("app-users-of:", redis_keys.app_users_of),
     ("secret:", lambda _rest: None),
     ("secrets-of:", lambda _rest: None),
     ("lock:secret:", lambda _rest: None),

@@ -12,6 +12,7 @@ from chatkit_bff.admin.actions import AdminOps
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.admin.directory import UserDirectory
 from chatkit_bff.admin.erasure import Eraser
+from chatkit_bff.apps import AppUsers
 from chatkit_bff.auth.sign_ins import SignInRegistry
 from chatkit_bff.chat_sessions.broker import SessionBroker
 from chatkit_bff.chat_sessions.late_answers import SessionCreates
@@ -41,6 +42,7 @@ class Services:
     admin: AdminOps
     retention: RetentionJob
     erasure: Eraser
+    app_users: AppUsers
     #: The time (epoch seconds) for everything that compares it with a stored moment.
     clock: Callable[[], float] = time.time
 
@@ -103,6 +105,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
     sign_ins = SignInRegistry(client, idle_seconds=settings.session_idle_seconds)
     directory = UserDirectory(client)
     audit = AuditLog(client, max_entries=settings.audit_max_entries)
+    app_users = AppUsers(client)
     return Services(
         settings=settings,
         redis=client,
@@ -130,6 +133,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             redis_client=client,
             policies=policies,
             directory=directory,
+            app_users=app_users,
             audit=audit,
             clock=clock,
         ),
@@ -142,6 +146,8 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
             sign_ins=sign_ins,
             ledger=ledger,
             audit=audit,
+            app_users=app_users,
         ),
+        app_users=app_users,
         clock=clock,
     )

@@ -38,7 +38,7 @@ ALLOWED: dict[str, set[str]] = {
     "chat_sessions": {"apps", "policy"},
     "auth": {"chat_sessions", "policy"},
     "admin": {"apps", "auth", "chat_sessions", "policy", "threads"},
-    "retention": {"admin", "policy"},
+    "retention": {"admin", "apps", "policy"},
     "doctor": {"auth"},
     "services": {"*"},
 }

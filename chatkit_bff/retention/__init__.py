@@ -2,5 +2,6 @@
 
 `job` walks every thread of the project and deletes what is due (paced, checkpointed, audited);
 `schedule` says when a thread falls due, for the job and for the pages. May import `admin`
-(audit trail, users directory), `policy` and the base.
+(audit trail, users directory), `apps` (whose upstream user an app's thread belongs to),
+`policy` and the base.
 """

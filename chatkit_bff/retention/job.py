@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import secrets
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -23,6 +24,7 @@ import redis
 from chatkit_bff import redis_keys as keys
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.admin.directory import UserDirectory
+from chatkit_bff.apps import DEFAULT_APP, AppUsers
 from chatkit_bff.identity import Actor
 from chatkit_bff.policy.store import PolicyStore
 from chatkit_bff.retention.schedule import is_due
@@ -51,6 +53,17 @@ class RetentionOptions:
     limit: int | None = None  # delete at most this many threads in this run
     requests_per_second: float = 5.0  # upstream calls, well under the project's rate limit
     rate_limit_retries: int = 8  # 429 answers in a row before the run gives up
+    #: Set (on SIGTERM) to stop before the next upstream call: a wait ends at once, and what
+    #: was deleted is checkpointed and audited like any early stop.
+    stop: threading.Event | None = None
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose threads: our user and the chat app, or (app None) an upstream user we do not know."""
+
+    user_id: str
+    app: str | None
 
 
 @dataclass
@@ -60,7 +73,7 @@ class RunReport:
     dry_run: bool
     resumed: bool = False
     examined: int = 0
-    deleted: Counter[str] = field(default_factory=Counter)  # per owner (would-delete in dry run)
+    deleted: Counter[Owner] = field(default_factory=Counter)  # would-delete in a dry run
     finished: bool = False
     stopped_at_limit: bool = False
     problem: str | None = None
@@ -69,9 +82,21 @@ class RunReport:
     def total_deleted(self) -> int:
         return sum(self.deleted.values())
 
+    @property
+    def users(self) -> int:
+        """How many people (or unknown upstream users) lost threads."""
+        return len({owner.user_id for owner in self.deleted})
+
 
 class RetentionBusy(Exception):
     """Another run holds the lock."""
+
+
+class _StopRequested(Exception):
+    """`RetentionOptions.stop` was set."""
+
+
+STOP_REQUESTED = "stopped on request (SIGTERM)"
 
 
 class _Pacer:
@@ -101,6 +126,15 @@ class _Pacer:
         self._next = self._clock() + self.interval
 
 
+def _waiting_on(stop: threading.Event) -> Callable[[float], None]:
+    """A sleep that ends early when `stop` is set."""
+
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return sleep
+
+
 class RetentionJob:
     def __init__(
         self,
@@ -109,6 +143,7 @@ class RetentionJob:
         redis_client: redis.Redis,
         policies: PolicyStore,
         directory: UserDirectory,
+        app_users: AppUsers,
         audit: AuditLog,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -117,6 +152,7 @@ class RetentionJob:
         self._redis = redis_client
         self._policies = policies
         self._directory = directory
+        self._app_users = app_users
         self._audit = audit
         self._clock = clock
         self._sleep = sleep
@@ -139,8 +175,12 @@ class RetentionJob:
 
     def _walk(self, options: RetentionOptions, report: RunReport) -> None:
         now = self._clock()
-        pacer = _Pacer(options.requests_per_second, time.monotonic, self._sleep)
-        retention = _OwnerRetention(self._policies, self._directory)
+        pacer = _Pacer(
+            options.requests_per_second,
+            time.monotonic,
+            self._sleep if options.stop is None else _waiting_on(options.stop),
+        )
+        retention = _OwnerRetention(self._policies, self._directory, self._app_users)
         cursor = None if options.dry_run else self._checkpoint()
         report.resumed = cursor is not None
         restarts = 0
@@ -168,10 +208,14 @@ class RetentionJob:
             except UpstreamError as exc:
                 report.problem = f"listing threads failed: {exc}"
                 return
+            except _StopRequested:
+                report.problem = STOP_REQUESTED  # the last page's checkpoint stands
+                return
             kept_last: str | None = None
             stopped = False
             for thread in page["data"]:
-                if not is_due(thread["created_at"], retention.days(thread["user"]), now):
+                owner, days = retention.of(thread["user"])
+                if not is_due(thread["created_at"], days, now):
                     report.examined += 1
                     kept_last = thread["id"]
                     continue
@@ -188,9 +232,15 @@ class RetentionJob:
                         report.problem = f"deleting a thread failed: {exc}"
                         stopped = True
                         break
-                report.deleted[thread["user"]] += 1
+                    except _StopRequested:
+                        report.problem = STOP_REQUESTED
+                        stopped = True
+                        break
+                report.deleted[owner] += 1
             if kept_last is not None:
                 cursor = kept_last
+            # Still running: keep the lock (a dry run too, which saves no checkpoint).
+            self._redis.expire(keys.RETENTION_LOCK, _LOCK_SECONDS)
             if options.dry_run:
                 pass
             elif not stopped and (not page["has_more"] or not page["data"]):
@@ -215,6 +265,8 @@ class RetentionJob:
         refusals = 0
         while True:
             pacer.wait_turn()
+            if options.stop is not None and options.stop.is_set():
+                raise _StopRequested
             try:
                 return call()
             except RateLimitError as exc:
@@ -238,7 +290,6 @@ class RetentionJob:
             self._redis.delete(keys.RETENTION_CURSOR)
         else:
             self._redis.set(keys.RETENTION_CURSOR, cursor)
-        self._redis.expire(keys.RETENTION_LOCK, _LOCK_SECONDS)
 
     def _release(self, token: str) -> None:
         raw = self._redis.get(keys.RETENTION_LOCK)
@@ -246,21 +297,27 @@ class RetentionJob:
             self._redis.delete(keys.RETENTION_LOCK)
 
     def _audit_run(self, report: RunReport) -> None:
-        for owner, count in sorted(report.deleted.items()):
-            user = self._directory.get(owner)
+        per_user: dict[str, dict[str, int]] = {}
+        for owner, count in report.deleted.items():
+            per_user.setdefault(owner.user_id, {})[owner.app or ""] = count
+        for user_id, by_app in sorted(per_user.items()):
+            user = self._directory.get(user_id)
+            details: dict[str, object] = {"threads_deleted": sum(by_app.values())}
+            if "" not in by_app:  # a user of ours: in which apps (an unknown one has none)
+                details["apps"] = dict(sorted(by_app.items()))
             self._audit.add(
                 JOB_ACTOR,
                 "retention.delete",
-                target_user_id=owner,
+                target_user_id=user_id,
                 target_name=user.name if user else None,
-                details={"threads_deleted": count},
+                details=details,
             )
         self._audit.add(
             JOB_ACTOR,
             "retention.run",
             details={
                 "threads_deleted": report.total_deleted,
-                "users": len(report.deleted),
+                "users": report.users,
                 "threads_examined": report.examined,
                 "finished": report.finished,
             },
@@ -268,20 +325,36 @@ class RetentionJob:
 
 
 class _OwnerRetention:
-    """Each owner's effective `retention_days`, read once per run (unknown users: the default)."""
+    """Each upstream user's owner and effective `retention_days`, read once per run.
 
-    def __init__(self, policies: PolicyStore, directory: UserDirectory) -> None:
+    An app's upstream id maps back through `AppUsers`; the default app's is our user id (in the
+    users directory); anyone else is unknown and follows the global default.
+    """
+
+    def __init__(
+        self, policies: PolicyStore, directory: UserDirectory, app_users: AppUsers
+    ) -> None:
         self._policies = policies
         self._directory = directory
+        self._app_users = app_users
         self._default: int | None = policies.defaults().effective.retention_days
-        self._known: dict[str, int | None] = {}
+        self._known: dict[str, tuple[Owner, int | None]] = {}
 
-    def days(self, owner: str) -> int | None:
-        if owner not in self._known:
+    def of(self, upstream_user_id: str) -> tuple[Owner, int | None]:
+        known = self._known.get(upstream_user_id)
+        if known is None:
             if len(self._known) >= _REMEMBERED_OWNERS:
                 self._known.clear()
-            if self._directory.get(owner) is None:
-                self._known[owner] = self._default
-            else:
-                self._known[owner] = self._policies.effective(owner).retention_days
-        return self._known[owner]
+            known = self._look_up(upstream_user_id)
+            self._known[upstream_user_id] = known
+        return known
+
+    def _look_up(self, upstream_user_id: str) -> tuple[Owner, int | None]:
+        mapped = self._app_users.owner(upstream_user_id)
+        if mapped is not None:
+            owner = Owner(mapped.user_id, mapped.app)
+        elif self._directory.get(upstream_user_id) is not None:
+            owner = Owner(upstream_user_id, DEFAULT_APP)
+        else:
+            return Owner(upstream_user_id, None), self._default
+        return owner, self._policies.effective(owner.user_id, owner.app).retention_days

@@ -152,11 +152,17 @@ class UserThreads:
             raise too_many_items(max_items)
         return thread, page["data"]
 
-    def items_of_listed(self, thread: ChatKitThread) -> list[ThreadItem]:
-        """All items, oldest first, of a thread this user's list just returned (no re-fetch)."""
+    def items_of_listed(
+        self, thread: ChatKitThread, max_items: int = EXPORT_MAX_ITEMS
+    ) -> list[ThreadItem]:
+        """All items, oldest first, of a thread this user's list just returned (no re-fetch);
+        more than `max_items` is a 422 like `everything` (reading stops one past the cap)."""
         if thread["user"] != self.user_id:
             raise thread_not_found()
-        return self._walk(thread["id"], PageQuery(order="asc"), limit=None)["data"]
+        items = self._walk(thread["id"], PageQuery(order="asc"), limit=max_items + 1)["data"]
+        if len(items) > max_items:
+            raise too_many_items(max_items)
+        return items
 
     def delete(self, thread_id: str) -> ThreadDeleted:
         self.check_owner(thread_id)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -150,3 +154,25 @@ def test_an_unknown_app_is_a_404_page_or_json(client: FlaskClient) -> None:
         assert response.status_code == 404
         assert response.get_json()["error"]["code"] == "not_found"
     assert client.get("/apps/nope/embed").status_code == 404
+
+
+def test_an_apps_page_exports_every_thread_of_that_app_only(
+    app: Flask, client: FlaskClient, emulator: Emulator
+) -> None:
+    grace = identity("grace")
+    emulator.seed_thread(grace.user_id, title="Billing question")
+    support = emulator.seed_thread(
+        upstream_user(grace, chat_app(app, "support")), title="Where is my parcel"
+    )
+    signed_in(client)
+    html = client.get("/apps/support/").get_data(as_text=True)
+    assert 'href="/apps/support/account/export"' in html
+    response = client.get("/apps/support/account/export")
+    assert response.status_code == 200
+    index = json.loads(zipfile.ZipFile(io.BytesIO(response.get_data())).read("index.json"))
+    assert [entry["id"] for entry in index["threads"]] == [support["id"]]
+    today = zipfile.ZipFile(io.BytesIO(client.get("/account/export").get_data()))
+    assert [e["title"] for e in json.loads(today.read("index.json"))["threads"]] == [
+        "Billing question"
+    ]
+    assert client.get("/apps/nope/account/export").status_code == 404

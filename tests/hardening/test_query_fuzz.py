@@ -39,6 +39,7 @@ ROUTES: dict[str, list[str]] = {
     "/api/apps/<app>/threads/<thread_id>/items": PAGE,
     "/api/me/sessions": [],
     "/apps/<app>/": ["after", "before"],
+    "/apps/<app>/account/export": [],
     "/apps/<app>/embed": ["origin"],
     "/apps/<app>/embed/signed-in": [],
     "/apps/<app>/embed/threads/<thread_id>": ["origin", "after", "before"],

@@ -17,9 +17,11 @@ from typing import Any
 
 import pytest
 import requests
+from flask import Flask
 from flask.testing import FlaskClient
 from playwright.sync_api import Browser
 
+from app import create_app
 from testing.emulator import UPSTREAM_KEY, Emulator
 from testing.servers import free_port, wait_for_port
 from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
@@ -127,6 +129,77 @@ def test_an_upstream_down_at_the_start_is_a_clean_error(
     response = client.get("/account/export")
     assert response.status_code == 502
     assert response.mimetype == "text/html"
+
+
+def test_it_draws_on_the_users_hourly_export_budget(
+    client: FlaskClient, seed_threads: SeedThreads, grace_id: str, set_policy: Any
+) -> None:
+    thread = seed_threads(grace_id, 2)[0]
+    set_policy(grace_id, {"exports_per_hour": 3})
+    dev_sign_in(client, "grace")
+    assert client.get("/account/export").status_code == 200
+    assert client.get(f"/threads/{thread['id']}/export").status_code == 200  # the same budget
+    assert client.get("/account/export").status_code == 200
+    refused = client.get("/account/export")
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.mimetype == "text/html"
+    assert "3 per 1 hour" in refused.get_data(as_text=True)
+
+
+@pytest.fixture
+def capped_client(app_config: dict[str, Any], redis_client: Any) -> Iterator[FlaskClient]:
+    application: Flask = create_app({**app_config, "EXPORT_MAX_ITEMS": "5"})
+    yield application.test_client()
+    application.extensions["chatkit_bff"].close()
+
+
+def test_a_thread_past_the_item_cap_is_left_out_and_the_archive_says_so(
+    capped_client: FlaskClient, emulator: Emulator, seed_threads: SeedThreads, grace_id: str
+) -> None:
+    fits = seed_threads(grace_id, 2, items=5, prefix="Fits")
+    too_long = seed_threads(grace_id, 1, items=6, prefix="Long one", start=1_760_000_000)[0]
+    dev_sign_in(capped_client, "grace")
+    emulator.clear_requests()
+    response = capped_client.get("/account/export")
+    assert response.status_code == 200
+    archive = _zip(response.get_data())
+    index = json.loads(archive.read("index.json"))
+    assert index["complete"] is False
+    assert index["left_out"] == 1
+    entries = {entry["id"]: entry for entry in index["threads"]}
+    assert entries[too_long["id"]]["files"] is None
+    assert entries[too_long["id"]]["items"] is None
+    error = entries[too_long["id"]]["error"]
+    assert error["code"] == "too_many_items"
+    assert "More than 5 items" in error["message"]
+    assert error["path"] == f"/threads/{too_long['id']}"
+    assert all(entries[t["id"]]["items"] == 5 for t in fits)
+    notice = archive.read("INCOMPLETE-EXPORT.txt").decode()
+    assert "does not hold every conversation: 1 conversation has more than 5 items" in notice
+    assert f"- Long one 00 (started 2025-10-09): /threads/{too_long['id']}" in notice
+    # No file of the long thread holds a cut-off transcript.
+    assert sorted(archive.namelist()) == sorted(
+        [entries[t["id"]]["files"][kind] for t in fits for kind in ("markdown", "json")]
+        + ["INCOMPLETE-EXPORT.txt", "index.json"]
+    )
+    item_calls = [
+        r["query"].get("limit")
+        for r in emulator.requests()
+        if r["path"] == f"/v1/chatkit/threads/{too_long['id']}/items"
+    ]
+    assert item_calls == ["6"]  # read one past the cap, no more
+
+
+def test_a_whole_archive_says_it_is_complete(
+    client: FlaskClient, seed_threads: SeedThreads, grace_id: str
+) -> None:
+    seed_threads(grace_id, 2)
+    dev_sign_in(client, "grace")
+    archive = _zip(client.get("/account/export").get_data())
+    index = json.loads(archive.read("index.json"))
+    assert (index["complete"], index["left_out"]) == (True, 0)
+    assert "INCOMPLETE-EXPORT.txt" not in archive.namelist()
 
 
 @contextmanager

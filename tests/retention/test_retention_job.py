@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,11 +21,13 @@ from chatkit_bff.policy.model import validate_overrides
 from chatkit_bff.retention.job import RetentionJob, RetentionOptions
 from chatkit_bff.upstream import ChatKitClient, ClientConfig
 from testing.emulator import UPSTREAM_KEY, Emulator
+from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
 from tests.support.policies import TEST_ACTOR, override_policy
 
 pytestmark = pytest.mark.all_topologies
 
 DAY = 86_400
+ROOT = Path(__file__).resolve().parents[2]
 STRANGER = "u_someone-who-never-signed-in-here"
 
 
@@ -196,6 +203,7 @@ def test_a_429_waits_as_long_as_the_upstream_asks(
             redis_client=svc.redis,
             policies=svc.policies,
             directory=svc.directory,
+            app_users=svc.app_users,
             audit=svc.audit,
             sleep=slept.append,
         )
@@ -209,3 +217,53 @@ def test_a_429_waits_as_long_as_the_upstream_asks(
     assert _ids(emulator) == seeded["kept"]
     statuses = [r["status"] for r in emulator.requests() if r["method"] == "DELETE"]
     assert statuses.count(429) == 2
+
+
+def test_sigterm_stops_a_run_that_audits_releases_the_lock_and_resumes(
+    app: Flask, emulator: Emulator, redis_url: str, redis_client: redis.Redis
+) -> None:
+    svc = app.extensions["chatkit_bff"]
+    svc.policies.replace_defaults(validate_overrides({"retention_days": 1}), actor=TEST_ACTOR)
+    old = int(time.time()) - 10 * DAY
+    for n in range(6):
+        emulator.seed_thread(STRANGER, title=f"Old {n}", created_at=old + n)
+    env = {
+        **os.environ,
+        "APP_ENV": "development",
+        "SECRET_KEY": TEST_SECRET_KEY,
+        "OPENAI_API_KEY": UPSTREAM_KEY,
+        "CHATKIT_API_BASE": emulator.api_url,
+        "CHATKIT_WORKFLOW_ID": WORKFLOW_ID,
+        "REDIS_URL": redis_url,
+        "OIDC_ISSUER": "",
+    }
+    # One upstream call a second: the run is still deleting when it is told to stop.
+    command = [sys.executable, "-m", "flask", "--app", "app", "retention", "run", "--rate", "1"]
+    proc = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any(r["method"] == "DELETE" for r in emulator.requests()):
+            assert proc.poll() is None, proc.communicate()[0]
+            assert time.monotonic() < deadline, "the run never deleted anything"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, output
+    assert "stopped early: stopped on request (SIGTERM)" in output
+    assert not redis_client.exists(keys.RETENTION_LOCK)
+    left = len(_ids(emulator))
+    assert 0 < left < 6
+    # Every deletion that happened is counted: the stop comes between upstream calls.
+    assert f"{STRANGER}: deleted {6 - left} thread" in output
+    (summary,) = [e for e in svc.audit.page(limit=20).entries if e.action == "retention.run"]
+    assert summary.details["finished"] is False
+    assert summary.details["threads_deleted"] == 6 - left
+
+    rerun = _run(app)
+    assert rerun.exit_code == 0, rerun.output
+    assert _ids(emulator) == set()
