@@ -30,14 +30,16 @@ from blueprints._apps import register_chat_apps
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._observability import register_observability
+from blueprints._redis_cli import redis_cli
 from blueprints._security_headers import register_security_headers
 from blueprints._sign_in_store import install_sign_in_store
 from chatkit_bff.auth.oidc import register_oidc_client
 from chatkit_bff.observability.logs import configure_logging
 from chatkit_bff.observability.request_ids import RequestIdMiddleware
+from chatkit_bff.redis_connection import eviction_problem, limiter_storage, parse_redis_url
 from chatkit_bff.rendering import register_rendering
-from chatkit_bff.services import build_services
-from chatkit_bff.settings import Settings, load_settings
+from chatkit_bff.services import Services, build_services
+from chatkit_bff.settings import ConfigError, Settings, load_settings
 from extensions import csrf, limiter
 
 log = logging.getLogger("chatkit_bff")
@@ -61,6 +63,7 @@ def create_app(
         install_tracing(app, settings.otel_endpoint)
     services = build_services(settings, clock=clock)
     app.extensions["chatkit_bff"] = services
+    _check_eviction(settings, services)
 
     install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)
     register_current_user(app)
@@ -88,6 +91,7 @@ def create_app(
         ops,
     ):
         app.register_blueprint(module.bp)
+    app.cli.add_command(redis_cli)
 
     if settings.trusted_proxy_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
@@ -107,6 +111,7 @@ def create_app(
 
 def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any]) -> None:
     production = settings.is_production
+    storage_uri, storage_options = limiter_storage(parse_redis_url(settings.redis_url))
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
@@ -119,7 +124,8 @@ def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any
         PREFERRED_URL_SCHEME="https" if production else "http",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session it is bound to
         WTF_CSRF_SSL_STRICT=production,
-        RATELIMIT_STORAGE_URI=settings.redis_url,
+        RATELIMIT_STORAGE_URI=storage_uri,
+        RATELIMIT_STORAGE_OPTIONS=storage_options,
         RATELIMIT_KEY_PREFIX="bff-limits",
         RATELIMIT_STRATEGY="moving-window",
         MAX_CONTENT_LENGTH=64 * 1024,
@@ -130,6 +136,17 @@ def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any
 
 
 _FLASK_KEYS = {"TESTING", "SERVER_NAME", "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED"}
+
+
+def _check_eviction(settings: Settings, services: Services) -> None:
+    """Sessions, policies and the audit trail must never be evicted (refused in production)."""
+    problem = eviction_problem(services.redis)
+    if problem is None:
+        return
+    if settings.is_production and not settings.redis_accept_eviction:
+        services.close()
+        raise ConfigError([problem])
+    log.warning("%s", problem)
 
 
 def _announce(settings: Settings) -> None:

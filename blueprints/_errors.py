@@ -7,7 +7,6 @@ import math
 import time
 from typing import Any
 
-import redis
 from flask import Flask, Response, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -20,6 +19,7 @@ from chatkit_bff.errors import (
     UpstreamUnavailable,
 )
 from chatkit_bff.observability import metrics
+from chatkit_bff.redis_connection import OUTAGE_ERRORS, OUTAGE_RETRY_AFTER
 from chatkit_bff.upstream import (
     CircuitOpenError,
     RateLimitError,
@@ -120,7 +120,12 @@ def _upstream_error(exc: UpstreamError) -> Response:
 def _redis_error(exc: Exception) -> Response:
     metrics.REDIS_ERRORS.inc()
     log.error("redis unavailable: %s", type(exc).__name__)
-    return _bff_error(StoreUnavailable("Storage is unavailable right now; try again shortly."))
+    return _bff_error(
+        StoreUnavailable(
+            "Storage is unavailable right now; try again shortly.",
+            retry_after=OUTAGE_RETRY_AFTER,
+        )
+    )
 
 
 def _rate_limited(exc: RateLimitExceeded) -> Response:
@@ -157,7 +162,7 @@ def _http_error(exc: HTTPException) -> Response:
 
 def _internal_error(exc: InternalServerError) -> Response:
     original = exc.original_exception
-    if isinstance(original, redis.exceptions.ConnectionError | redis.exceptions.TimeoutError):
+    if isinstance(original, OUTAGE_ERRORS):
         return _redis_error(original)
     if isinstance(original, UpstreamError):
         return _upstream_error(original)
@@ -169,8 +174,8 @@ def _internal_error(exc: InternalServerError) -> Response:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(BffError, _bff_error)
     app.register_error_handler(UpstreamError, _upstream_error)
-    app.register_error_handler(redis.exceptions.ConnectionError, _redis_error)
-    app.register_error_handler(redis.exceptions.TimeoutError, _redis_error)
+    for outage in OUTAGE_ERRORS:
+        app.register_error_handler(outage, _redis_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _internal_error)

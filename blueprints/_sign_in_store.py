@@ -22,6 +22,7 @@ from werkzeug.datastructures import CallbackDict
 
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import StoreUnavailable
+from chatkit_bff.redis_connection import OUTAGE_RETRY_AFTER
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,8 @@ SESSION_ID_BYTES = 32
 ANONYMOUS_SECONDS = 600
 #: The session key that says somebody is signed in.
 SIGNED_IN_MARK = "identity"
-_SESSION_ID = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# `<random>` before sign-in, `<user id>.<random>` after it (see redis_keys.sign_in).
+_SESSION_ID = re.compile(r"(?:[A-Za-z0-9_-]{1,100}\.)?[A-Za-z0-9_-]{32,64}")
 
 
 class ServerSignIn(CallbackDict[str, Any], SessionMixin):
@@ -83,8 +85,12 @@ class ServerSignIn(CallbackDict[str, Any], SessionMixin):
         return super().setdefault(key, default)
 
 
-def new_session_id() -> str:
-    return secrets.token_urlsafe(SESSION_ID_BYTES)
+def new_session_id(user_id: str | None = None) -> str:
+    """A random id; a signed-in one names its user, so its data lives in the user's slot."""
+    random_part = secrets.token_urlsafe(SESSION_ID_BYTES)
+    if user_id is None:
+        return random_part
+    return f"{user_id}{redis_keys.SIGN_IN_ID_SEPARATOR}{random_part}"
 
 
 def _decode(raw: bytes | str | None) -> dict[str, Any] | None:
@@ -100,16 +106,15 @@ def _decode(raw: bytes | str | None) -> dict[str, Any] | None:
 class RedisSignInInterface(SessionInterface):
     """Flask session interface over Redis with an idle timeout and safe revocation."""
 
-    def __init__(self, client: redis.Redis, *, key_prefix: str, idle_seconds: int) -> None:
+    def __init__(self, client: redis.Redis, *, idle_seconds: int) -> None:
         self._redis = client
-        self._prefix = key_prefix
         self._idle_seconds = max(int(idle_seconds), 1)
         # Nobody signed in yet (a sign-in under way, a CSRF token for the demo sign-in page):
         # kept briefly, so a flood of started sign-ins cannot grow Redis for long.
         self._anonymous_seconds = min(self._idle_seconds, ANONYMOUS_SECONDS)
 
     def _key(self, sid: str) -> str:
-        return self._prefix + sid
+        return redis_keys.sign_in(sid)
 
     def open_session(self, app: Flask, request: Request) -> ServerSignIn:
         sid = request.cookies.get(self.get_cookie_name(app))
@@ -128,11 +133,11 @@ class RedisSignInInterface(SessionInterface):
                 return ServerSignIn(data, sid, stored=True, from_cookie=True)
         return ServerSignIn(None, new_session_id(), stored=False, from_cookie=True)
 
-    def regenerate(self, server_session: ServerSignIn) -> None:
-        """Give the session a fresh id and forget the old one (no session fixation)."""
+    def regenerate(self, server_session: ServerSignIn, user_id: str | None = None) -> None:
+        """Give the session a fresh id (naming `user_id` when signing in), forget the old one."""
         if server_session.stored:
             self._redis.delete(self._key(server_session.sid))
-        server_session.sid = new_session_id()
+        server_session.sid = new_session_id(user_id)
         server_session.stored = False
         server_session.modified = True
 
@@ -210,12 +215,12 @@ def _refuse_when_store_unavailable() -> None:
         and session.unavailable
         and request.endpoint not in _WORKS_WITHOUT_SESSIONS
     ):
-        raise StoreUnavailable("Storage is unavailable right now; try again shortly.")
+        raise StoreUnavailable(
+            "Storage is unavailable right now; try again shortly.", retry_after=OUTAGE_RETRY_AFTER
+        )
 
 
 def install_sign_in_store(app: Flask, client: redis.Redis, *, idle_seconds: int) -> None:
-    """Keep this app's sessions in Redis under the `bff:session:` prefix."""
-    app.session_interface = RedisSignInInterface(
-        client, key_prefix=redis_keys.SIGN_IN_PREFIX, idle_seconds=idle_seconds
-    )
+    """Keep this app's sign-ins in Redis (keys: `redis_keys.sign_in`)."""
+    app.session_interface = RedisSignInInterface(client, idle_seconds=idle_seconds)
     app.before_request(_refuse_when_store_unavailable)

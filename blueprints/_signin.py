@@ -39,10 +39,10 @@ def provider_logout() -> ProviderLogout:
     )
 
 
-def _rotate_session_id() -> None:
+def _rotate_session_id(user_id: str | None = None) -> None:
     interface = current_app.session_interface
     assert isinstance(interface, RedisSignInInterface)
-    interface.regenerate(current_sign_in())
+    interface.regenerate(current_sign_in(), user_id)
 
 
 def sign_in(
@@ -53,7 +53,7 @@ def sign_in(
     `auth_time` is when the user authenticated (None: unknown, never counts as recent).
     """
     session.clear()
-    _rotate_session_id()
+    _rotate_session_id(identity.user_id)
     now = services().clock()
     session[SESSION_IDENTITY] = identity.to_session()
     session[SESSION_SIGNED_IN_AT] = now

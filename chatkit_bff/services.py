@@ -20,6 +20,7 @@ from chatkit_bff.chat_sessions.ledger import MintLedger
 from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
 from chatkit_bff.policy.store import PolicyStore
+from chatkit_bff.redis_connection import connect, parse_redis_url
 from chatkit_bff.retention.job import RetentionJob
 from chatkit_bff.settings import Settings
 from chatkit_bff.upstream import BreakerConfig, ChatKitClient, ClientConfig
@@ -53,12 +54,7 @@ class Services:
 
 def build_services(settings: Settings, *, clock: Callable[[], float] = time.time) -> Services:
     """Every service, reading the time from ``clock`` (epoch seconds) where it matters."""
-    client = redis.Redis.from_url(
-        settings.redis_url,
-        socket_connect_timeout=2,
-        socket_timeout=5,
-        health_check_interval=30,
-    )
+    client = connect(parse_redis_url(settings.redis_url))
     chatkit = ChatKitClient(
         ClientConfig(
             api_key=settings.openai_api_key,

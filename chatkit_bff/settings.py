@@ -11,6 +11,7 @@ from typing import Literal
 
 from chatkit_bff.apps import AppCatalog, load_catalog
 from chatkit_bff.csp_sources import is_valid_frame_ancestor
+from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
 
 AppEnv = Literal["production", "development"]
 
@@ -66,6 +67,7 @@ class Settings:
     login_rate_limit: str = "300/minute"
     reauth_max_age_seconds: int = 300
     trusted_proxy_hops: int = 0
+    redis_accept_eviction: bool = False
     log_format: Literal["text", "json"] = "text"
     metrics_token: str | None = field(default=None, repr=False)
     metrics_port: str | None = None
@@ -232,6 +234,12 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         if not is_valid_frame_ancestor(source)
     )
 
+    redis_url = env.get("REDIS_URL") or DEFAULT_REDIS_URL
+    try:
+        parse_redis_url(redis_url)
+    except RedisUrlError as exc:
+        problems.append(str(exc))
+
     log_format = (env.get("LOG_FORMAT") or "text").strip().lower()
     if log_format not in ("text", "json"):
         problems.append(f"LOG_FORMAT must be text or json, got {log_format!r}")
@@ -255,7 +263,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         chatkit_api_base=api_base,
         workflow_id=apps.default.workflow_id,
         workflow_version=apps.default.workflow_version,
-        redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+        redis_url=redis_url,
         oidc_issuer=issuer.rstrip("/") if issuer else None,
         oidc_client_id=client_id,
         oidc_client_secret=client_secret,
@@ -282,6 +290,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         login_rate_limit=env.get("LOGIN_RATE_LIMIT") or "300/minute",
         reauth_max_age_seconds=int(_number(env, "REAUTH_MAX_AGE", 300, problems)),
         trusted_proxy_hops=_count(env, "TRUSTED_PROXY_HOPS", problems),
+        redis_accept_eviction=_flag(env, "REDIS_ACCEPT_EVICTION", False, problems),
         log_format="json" if log_format == "json" else "text",
         metrics_token=metrics_token,
         metrics_port=metrics_port,

@@ -1,4 +1,8 @@
-"""Shared fixtures: a private Redis, a live ChatKit emulator, the app and its test client."""
+"""Shared fixtures: a private Redis, a live ChatKit emulator, the app and its test client.
+
+Modules marked `all_topologies` run on a single Redis node, a Redis Cluster (3 primaries, 3
+replicas) and a Sentinel group; the rest run on a single node only.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ from flask.testing import FlaskClient
 from playwright.sync_api import Browser, Page
 
 from app import create_app
+from chatkit_bff.redis_connection import connect, parse_redis_url
 from emulator.app import create_app as create_emulator
 from emulator.config import EmulatorConfig
 from testing.emulator import UPSTREAM_KEY, Emulator
+from testing.redis_topologies import redis_cluster, redis_sentinel
 from testing.servers import LiveServer, redis_server, serve_in_thread
 from tests.support.browser import chromium
 
@@ -22,16 +28,50 @@ TEST_SECRET_KEY = "test-secret-key-3a8f0c6e1b9d47e2a5c4b3d2e1f0a9b8"
 WORKFLOW_ID = "wf_test_support_agent"
 
 
+TOPOLOGIES = ("single", "cluster", "sentinel")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "redis_topology" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "all_topologies"
+    ):
+        metafunc.parametrize("redis_topology", TOPOLOGIES, indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
+def redis_topology(request: pytest.FixtureRequest) -> str:
+    """single, cluster or sentinel (single unless the test is marked `all_topologies`)."""
+    return str(getattr(request, "param", "single"))
+
+
+@pytest.fixture(scope="session")
+def single_redis_url() -> Iterator[str]:
     with redis_server() as url:
         yield url
 
 
+@pytest.fixture(scope="session")
+def cluster_redis_url() -> Iterator[str]:
+    with redis_cluster() as cluster:
+        yield cluster.url
+
+
+@pytest.fixture(scope="session")
+def sentinel_redis_url() -> Iterator[str]:
+    with redis_sentinel() as group:
+        yield group.url
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_topology: str, request: pytest.FixtureRequest) -> str:
+    """The REDIS_URL of this test's topology (each started once per test process)."""
+    return str(request.getfixturevalue(f"{redis_topology}_redis_url"))
+
+
 @pytest.fixture
 def redis_client(redis_url: str) -> Iterator[redis.Redis]:
-    """A connection to the private Redis, emptied before each test."""
-    client = redis.Redis.from_url(redis_url)
+    """A connection to the private Redis (every primary of a cluster), emptied before each test."""
+    client = connect(parse_redis_url(redis_url))
     client.flushall()
     yield client
     client.close()

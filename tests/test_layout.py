@@ -17,6 +17,9 @@ BASE = {
     "errors",
     "identity",
     "redis_keys",
+    "redis_connection",
+    "redis_durable",
+    "redis_migration",
     "upstream",
     "observability",
     "json_input",
@@ -40,8 +43,10 @@ ALLOWED: dict[str, set[str]] = {
     "services": {"*"},
 }
 BASE_MAY_IMPORT = {
-    "settings": {"csp_sources", "apps"},
+    "settings": {"csp_sources", "apps", "redis_connection"},
     "csp": {"settings"},
+    "redis_durable": {"errors", "redis_connection"},
+    "redis_migration": {"redis_keys"},
     "upstream": {"observability"},  # its calls feed the metrics and carry the request id
     "json_input": {"errors"},
     "query_params": {"errors"},

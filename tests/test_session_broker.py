@@ -11,11 +11,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from app import create_app
+from chatkit_bff import redis_keys
 from chatkit_bff.auth.dev_users import demo_user
 from testing.clock import Clock
 from testing.emulator import Emulator
 from tests.support.flows import ApiCaller, dev_sign_in
 from tests.support.policies import override_policy
+
+pytestmark = pytest.mark.all_topologies
 
 
 def signed_in(client: FlaskClient, user: str = "grace") -> ApiCaller:
@@ -179,7 +182,7 @@ def test_upstream_failure_is_a_502_and_nothing_is_cached(
     assert failed.status_code == 502
     assert failed.json["error"]["code"] == "upstream_error"
     assert "try again" in failed.json["error"]["message"]
-    assert not list(redis_client.scan_iter("bff:secret:*"))
+    assert not list(redis_client.scan_iter(redis_keys.CACHED_SECRET_PATTERN))
     assert api.new_secret().status_code == 200
     assert len(creates(emulator)) == 2
 
@@ -195,7 +198,7 @@ def test_upstream_timeout_is_a_503(
     response = api.new_secret()
     assert response.status_code == 503
     assert response.json["error"]["code"] == "upstream_unavailable"
-    assert not list(redis_client.scan_iter("bff:secret:*"))
+    assert not list(redis_client.scan_iter(redis_keys.CACHED_SECRET_PATTERN))
     # The emulator logs the slow call when it ends; let it end inside this test.
     settled = emulator.requests_once_settled(2)  # the page's thread list, then the create
     assert [r["path"] for r in settled if r["method"] == "POST"] == ["/v1/chatkit/sessions"]

@@ -21,6 +21,8 @@ from testing.emulator import Emulator
 from testing.servers import free_port, wait_for_app, wait_for_port
 from tests.support.policies import override_policy
 
+pytestmark = pytest.mark.all_topologies
+
 CALLERS = 50
 
 
@@ -53,7 +55,8 @@ def two_app_processes(
             stack.callback(proc.wait, 10)
             stack.callback(proc.terminate)
             wait_for_port(port, timeout=20)
-            wait_for_app(f"http://127.0.0.1:{port}", timeout=60)
+            # The port opens before the worker has booted the app (slow on a busy machine).
+            wait_for_app(f"http://127.0.0.1:{port}", timeout=120)
             urls.append(f"http://127.0.0.1:{port}")
         yield urls
 

@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from redis.client import Pipeline
+import redis
 
 from chatkit_bff.admin.audit import AuditAction, AuditLog
 from chatkit_bff.admin.directory import DirectoryUser, UserDirectory
@@ -275,7 +275,7 @@ class AdminOps:
         apply_now: bool = False,
         app: str | None = None,
     ) -> AlsoInTransaction:
-        def record(pipe: Pipeline, change: LayerChange) -> None:
+        def record(pipe: redis.Redis, change: LayerChange) -> None:
             details: dict[str, Any] = {"apply_now": True} if apply_now else {}
             if app is not None:
                 details["app"] = app

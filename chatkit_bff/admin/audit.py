@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import redis
-from redis.client import Pipeline
 
 from chatkit_bff import redis_keys
 from chatkit_bff.identity import Actor
 from chatkit_bff.policy.model import flatten
 from chatkit_bff.query_params import parse_stream_id
+from chatkit_bff.redis_durable import durable_transaction
 
 AuditAction = Literal[
     "policy.update",  # a user's overrides replaced
@@ -123,17 +123,24 @@ class AuditLog:
         before: Mapping[str, Any] | None = None,
         after: Mapping[str, Any] | None = None,
         details: Mapping[str, Any] | None = None,
-        pipe: Pipeline | None = None,
+        pipe: redis.Redis | None = None,
     ) -> None:
         """Append one entry; inside `pipe`'s transaction when given, to commit with the change."""
         fields = _fields(actor, action, target_user_id, target_name, before, after, details)
-        target = pipe if pipe is not None else self._redis
-        target.xadd(
-            redis_keys.AUDIT_STREAM,
-            fields,  # type: ignore[arg-type]  # redis-py's field type is invariant
-            maxlen=self._max_entries,
-            approximate=True,
-        )
+
+        def append(target: redis.Redis) -> None:
+            target.xadd(
+                redis_keys.AUDIT_STREAM,
+                fields,  # type: ignore[arg-type]  # redis-py's field type is invariant
+                maxlen=self._max_entries,
+                approximate=True,
+            )
+
+        if pipe is not None:
+            append(pipe)
+            return
+        # On its own: confirmed by a replica before the action is acknowledged.
+        durable_transaction(self._redis, redis_keys.AUDIT_STREAM, lambda _conn: (None, append))
 
     def erase_user(
         self,
@@ -151,29 +158,31 @@ class AuditLog:
         same entry ids in one transaction under WATCH (retried if an entry lands meanwhile).
         """
         erasure = _fields(actor, "user.erase", user_id, target_name, None, None, details)
-        with self._redis.pipeline() as pipe:
-            while True:
-                try:
-                    pipe.watch(redis_keys.AUDIT_STREAM)  # type: ignore[no-untyped-call]
-                    rows: list[tuple[bytes, dict[bytes, bytes]]] = pipe.xrange(  # type: ignore[assignment]
-                        redis_keys.AUDIT_STREAM, "-", "+"
-                    )
-                    kept, scrub = _without_user(rows, user_id)
-                    pipe.multi()
-                    if scrub.removed or scrub.anonymized:
-                        pipe.delete(redis_keys.AUDIT_STREAM)
-                        for entry_id, data in kept:
-                            pipe.xadd(redis_keys.AUDIT_STREAM, data, id=entry_id)  # type: ignore[arg-type]
-                    pipe.xadd(
-                        redis_keys.AUDIT_STREAM,
-                        erasure,  # type: ignore[arg-type]
-                        maxlen=self._max_entries,
-                        approximate=True,
-                    )
-                    pipe.execute()
-                    return scrub
-                except redis.WatchError:
-                    continue
+
+        def rewrite(conn: redis.Redis) -> tuple[AuditScrub, Callable[[redis.Redis], None]]:
+            rows: list[tuple[bytes, dict[bytes, bytes]]] = conn.xrange(  # type: ignore[assignment]
+                redis_keys.AUDIT_STREAM, "-", "+"
+            )
+            kept, scrub = _without_user(rows, user_id)
+
+            def write(conn: redis.Redis) -> None:
+                if scrub.removed or scrub.anonymized:
+                    conn.delete(redis_keys.AUDIT_STREAM)
+                    for entry_id, data in kept:
+                        conn.xadd(redis_keys.AUDIT_STREAM, data, id=entry_id)  # type: ignore[arg-type]
+                conn.xadd(
+                    redis_keys.AUDIT_STREAM,
+                    erasure,  # type: ignore[arg-type]
+                    maxlen=self._max_entries,
+                    approximate=True,
+                )
+
+            return scrub, write
+
+        # One key, so one slot; confirmed by a replica like every audit write.
+        return durable_transaction(
+            self._redis, redis_keys.AUDIT_STREAM, rewrite, watch=[redis_keys.AUDIT_STREAM]
+        )
 
     def page(self, *, before: str | None = None, limit: int = 50) -> AuditPage:
         """Newest first; `before` (an entry id, exclusive) continues an earlier page."""

@@ -1,10 +1,12 @@
 """The users directory: everyone seen at sign-in, listed by last sign-in, searchable, paged.
 
-Layout: a hash per user (`bff:user:<id>`), one sorted set (`bff:users`) of user ids scored by
-last sign-in in milliseconds, and the prefix index of `admin.search` (`bff:users:search`).
-Listing walks `bff:users` newest first with ZREVRANGEBYSCORE ... LIMIT, a page at a time, never
-KEYS. The listing cursor is the position of the last user shown, `<score>:<user id>`, so pages
-stay stable while other users sign in (they move ahead of it).
+Layout: a hash per user (`bff:{<id>}:profile`, in the user's slot), one sorted set (`bff:users`)
+of user ids scored by last sign-in in milliseconds, and the prefix index of `admin.search`
+(`bff:users:search`). The two sorted sets are single keys in slots of their own, so a sign-in
+writes them in plain pipelines, never one transaction with the user's record. Listing walks
+`bff:users` newest first with ZREVRANGEBYSCORE ... LIMIT, a page at a time, never KEYS. The
+listing cursor is the position of the last user shown, `<score>:<user id>`, so pages stay
+stable while other users sign in (they move ahead of it).
 
 A search is a case-insensitive prefix of the name from any of its words on ("lov", "ada lo"),
 of a part of a joined word, or of the email, or an exact user id. It reads the prefix index in
@@ -133,7 +135,8 @@ class UserDirectory:
         now = time.time() if at is None else at
         key = redis_keys.user_record(identity.user_id)
         old_name, old_email = self._redis.hmget(key, ["name", "email"])
-        with self._redis.pipeline() as pipe:
+        # Two slots (the user's record, the shared index): a plain pipeline, not a transaction.
+        with self._redis.pipeline(transaction=False) as pipe:
             pipe.hset(
                 key,
                 mapping={

@@ -124,16 +124,18 @@ class Eraser:
         for key in self._keys_holding(redis_keys.PROVIDER_SESSION_USER_PATTERN, {user_id}):
             sid = key.removeprefix(prefix)
             self._redis.delete(key)
-            self._redis.delete(redis_keys.sign_ins_of_provider_session(sid))
+            self._redis.delete(redis_keys.sign_ins_of_provider_session(user_id, sid))
 
     def _keys_holding(self, pattern: str, values: set[str]) -> Iterator[str]:
-        # One GET per key: these keys belong to many users, so no command may group them.
+        # SCAN walks every primary of a cluster. One GET per key: these keys belong to many
+        # users (many slots), so no command may group them.
         wanted = {value.encode() for value in values}
         for raw in self._redis.scan_iter(match=pattern, count=_SCAN_COUNT):
             if self._redis.get(raw) in wanted:
                 yield raw.decode() if isinstance(raw, bytes) else raw
 
     def _delete_keys_naming(self, user_id: str) -> None:
-        """Any key left whose name holds the user id (rate-limit counters, per-user features)."""
+        """Any key left whose name holds the user id (the user's slot `bff:{<id>}:…`, rate-limit
+        counters): SCAN on every primary, one DEL per key (they may lie in several slots)."""
         for raw in self._redis.scan_iter(match=f"*{user_id}*", count=_SCAN_COUNT):
             self._redis.delete(raw)

@@ -71,9 +71,10 @@ class ProviderLogout:
             if subject_user and sid_user and sid_user != subject_user:
                 log.warning("logout token names a sid that belongs to another subject; ignored")
                 return EndedSessions(None, 0, 0)
-            browser = self._sign_ins.end_provider_session(claims.sid)
-            self._redis.delete(mapping)
             user_id = sid_user or subject_user
+            # The sid's sign-ins are indexed in their user's slot, so the user must be known.
+            browser = self._sign_ins.end_provider_session(user_id, claims.sid) if user_id else 0
+            self._redis.delete(mapping)
         else:
             assert subject_user is not None
             browser = self._sign_ins.end_user(subject_user)

@@ -44,6 +44,8 @@ class SignInRecord:
 
 
 class SignInRegistry:
+    """The indexes live in the user's slot, beside the sign-ins they name (see redis_keys)."""
+
     def __init__(
         self, client: redis.Redis, ttl_seconds: int = 13 * 3600, *, idle_seconds: int = 3600
     ) -> None:
@@ -53,7 +55,7 @@ class SignInRegistry:
 
     def add(
         self,
-        session_id: str,
+        sign_in_id: str,
         user_id: str,
         provider_sid: str | None,
         *,
@@ -63,38 +65,43 @@ class SignInRegistry:
         """Index a new sign-in; returns its handle."""
         handle = new_handle()
         record = {
-            "sign_in": session_id,
+            "sign_in": sign_in_id,
             "provider_sid": provider_sid,
             "user_agent": user_agent[:MAX_USER_AGENT],
             "signed_in_at": signed_in_at if signed_in_at is not None else time.time(),
         }
+        by_user = redis_keys.sign_ins_of_user(user_id)
         records = redis_keys.sign_in_records(user_id)
-        with self._redis.pipeline(transaction=False) as pipe:
-            pipe.sadd(redis_keys.sign_ins_of_user(user_id), session_id)
-            pipe.expire(redis_keys.sign_ins_of_user(user_id), self._ttl)
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.sadd(by_user, sign_in_id)
+            pipe.expire(by_user, self._ttl)
             pipe.hset(records, handle, json.dumps(record, separators=(",", ":")))
             pipe.expire(records, self._ttl)
             if provider_sid:
-                pipe.sadd(redis_keys.sign_ins_of_provider_session(provider_sid), session_id)
-                pipe.expire(redis_keys.sign_ins_of_provider_session(provider_sid), self._ttl)
+                by_sid = redis_keys.sign_ins_of_provider_session(user_id, provider_sid)
+                pipe.sadd(by_sid, sign_in_id)
+                pipe.expire(by_sid, self._ttl)
             pipe.execute()
         return handle
 
     def remove(
         self,
-        session_id: str,
+        sign_in_id: str,
         user_id: str,
         provider_sid: str | None,
         handle: str | None = None,
     ) -> None:
-        with self._redis.pipeline(transaction=False) as pipe:
-            pipe.srem(redis_keys.sign_ins_of_user(user_id), session_id)
+        with self._redis.pipeline(transaction=True) as pipe:
+            pipe.srem(redis_keys.sign_ins_of_user(user_id), sign_in_id)
             if provider_sid:
-                pipe.srem(redis_keys.sign_ins_of_provider_session(provider_sid), session_id)
+                pipe.srem(
+                    redis_keys.sign_ins_of_provider_session(user_id, provider_sid), sign_in_id
+                )
             if handle:
                 pipe.hdel(redis_keys.sign_in_records(user_id), handle)
-            pipe.delete(redis_keys.SIGN_IN_PREFIX + session_id)
             pipe.execute()
+        # Its own command: a sign-in made before the user-slot layout lives in its own slot.
+        self._redis.delete(redis_keys.sign_in(sign_in_id))
 
     def sign_ins_of(self, user_id: str) -> list[SignInRecord]:
         """The user's live sign-ins, most recently active first; ended ones are forgotten."""
@@ -112,7 +119,7 @@ class SignInRegistry:
             return []
         with self._redis.pipeline(transaction=False) as pipe:
             for _, data in records:
-                pipe.pttl(redis_keys.SIGN_IN_PREFIX + data["sign_in"])
+                pipe.pttl(redis_keys.sign_in(data["sign_in"]))
             remaining = pipe.execute()
         now = time.time()
         live: list[SignInRecord] = []
@@ -143,18 +150,32 @@ class SignInRegistry:
 
     def end_user(self, user_id: str) -> int:
         """End every sign-in of a user; returns how many existed."""
-        ended = self._end(redis_keys.sign_ins_of_user(user_id))
+        ended = self._end(user_id, redis_keys.sign_ins_of_user(user_id))
         self._redis.delete(redis_keys.sign_in_records(user_id))
         return ended
 
-    def end_provider_session(self, provider_sid: str) -> int:
-        return self._end(redis_keys.sign_ins_of_provider_session(provider_sid))
+    def end_provider_session(self, user_id: str, provider_sid: str) -> int:
+        """End the user's sign-ins made under one provider session."""
+        return self._end(user_id, redis_keys.sign_ins_of_provider_session(user_id, provider_sid))
 
-    def _end(self, index_key: str) -> int:
-        ids = _decode(self._redis.smembers(index_key))
-        with self._redis.pipeline() as pipe:
-            if ids:
-                pipe.delete(*[redis_keys.SIGN_IN_PREFIX + i for i in ids])
-            pipe.delete(index_key)
-            results = pipe.execute()
-        return int(results[0]) if ids else 0
+    def _end(self, user_id: str, index_key: str) -> int:
+        """Delete the sign-ins and their index in one transaction on the user's slot."""
+        slot_prefix = f"{redis_keys.PREFIX}{redis_keys.user_tag(user_id)}:"
+        with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    pipe.watch(index_key)  # type: ignore[no-untyped-call]
+                    keys = [redis_keys.sign_in(i) for i in _decode(pipe.smembers(index_key))]
+                    own = [k for k in keys if k.startswith(slot_prefix)]
+                    pipe.multi()
+                    if own:
+                        pipe.delete(*own)
+                    pipe.delete(index_key)
+                    results = pipe.execute()
+                    break
+                except redis.WatchError:
+                    continue
+        ended = int(results[0]) if own else 0
+        for legacy in (k for k in keys if not k.startswith(slot_prefix)):
+            ended += int(self._redis.delete(legacy))
+        return ended

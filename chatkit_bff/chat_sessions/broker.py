@@ -21,6 +21,7 @@ from chatkit_bff.identity import Identity
 from chatkit_bff.observability import metrics
 from chatkit_bff.policy.model import Policy, fingerprint
 from chatkit_bff.policy.store import PolicyStore
+from chatkit_bff.redis_connection import OUTAGE_ERRORS
 from chatkit_bff.upstream import ChatKitClient, SessionCreateParams, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -117,11 +118,11 @@ class SessionBroker:
             if guess is not None:
                 self._cache.queue_get(pipe, user_id, slug, guess)
             results = pipe.execute()
-        policy = self._policies.parse_layers(results[0], slug).effective
+        policy = self._policies.parse_layers(results, slug).effective
         params = session_params(identity, policy, app, self._claim_map)
         key = fingerprint({k: v for k, v in params.items() if k != "user"})
         if key == guess:
-            cached = self._cache.parse(results[1], user_id, slug, key)
+            cached = self._cache.parse(results[PolicyStore.layer_reads(slug)], user_id, slug, key)
         else:
             cached = self._cache.get(user_id, slug, key)
             if len(self._last_fingerprint) >= _REMEMBERED_FINGERPRINTS:
@@ -150,7 +151,10 @@ class SessionBroker:
             answer = _answer_from_cache(self._cache.get(identity.user_id, slug, key), current)
             if answer is not None:
                 return answer
-            raise Busy("Another request is creating your chat session; try again in a moment.")
+            raise Busy(
+                "Another request is creating your chat session; try again in a moment.",
+                retry_after=1,
+            )
         try:
             # Concurrent refreshes of one secret: the first mints, the others get its result.
             answer = _answer_from_cache(self._cache.get(identity.user_id, slug, key), current)
@@ -160,7 +164,7 @@ class SessionBroker:
             self._cache.put(identity.user_id, slug, key, secret)
             return secret
         finally:
-            lock.release()
+            _release(lock, identity.user_id)
 
     def _mint(self, user_id: str, params: SessionCreateParams) -> CachedSecret:
         created_at = int(self._clock())
@@ -216,6 +220,29 @@ def _acquire(lock: Lock) -> bool:
         return True
     metrics.SINGLE_FLIGHT_WAITS.inc()
     return bool(lock.acquire())
+
+
+_RELEASE_ATTEMPTS = 6
+
+
+def _release(lock: Lock, user_id: str) -> None:
+    """Release the mint lock, riding out a failover (a lock left behind stalls the user's calls)."""
+    token = lock.local.token
+    if token is None:
+        return
+    lock.local.token = None
+    for attempt in range(_RELEASE_ATTEMPTS):
+        try:
+            lock.do_release(token)
+            return
+        except redis.exceptions.LockNotOwnedError:
+            # Lapsed, or lost with a primary that failed over: nothing is left to release.
+            log.warning("the mint lock of user %s was gone at release", user_id)
+            return
+        except OUTAGE_ERRORS:
+            if attempt == _RELEASE_ATTEMPTS - 1:
+                raise
+            time.sleep(0.5)  # a promoted replica usually answers within a few seconds
 
 
 def _answer_from_cache(cached: CachedSecret | None, current: str | None) -> CachedSecret | None:

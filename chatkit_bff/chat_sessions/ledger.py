@@ -57,7 +57,7 @@ class MintLedger:
         when that happened (a create answered later is then cancelled, see `ended_since`)."""
         key = redis_keys.upstream_sessions(user_id)
         now = self._clock()
-        with self._redis.pipeline() as pipe:
+        with self._redis.pipeline(transaction=True) as pipe:  # both keys in the user's slot
             pipe.zrangebyscore(key, now, "+inf")
             pipe.delete(key)
             pipe.set(redis_keys.sessions_ended_at(user_id), repr(now), ex=_ENDED_KEEP_SECONDS)
@@ -101,8 +101,10 @@ class MintLedger:
             for member, _ in self._redis.zscan_iter(redis_keys.MINT_LOG, count=500)
             if json.loads(member).get("user_id") == user_id
         ]
+        # Not one transaction: the mint log is shared, the user's keys live in the user's slot.
         with self._redis.pipeline(transaction=False) as pipe:
-            pipe.delete(redis_keys.user_mints(user_id), redis_keys.upstream_sessions(user_id))
+            pipe.delete(redis_keys.user_mints(user_id))
+            pipe.delete(redis_keys.upstream_sessions(user_id))
             if members:
                 pipe.zrem(redis_keys.MINT_LOG, *members)
             pipe.execute()

@@ -90,7 +90,7 @@ class SecretCache:
         if expire_at_ms <= int(self._clock() * 1000):
             return
         index = redis_keys.user_secrets(user_id)
-        with self._redis.pipeline() as pipe:
+        with self._redis.pipeline(transaction=True) as pipe:  # one slot: the user's
             pipe.set(key, sealed, pxat=expire_at_ms)
             pipe.sadd(index, key)
             pipe.expire(index, max(secret.expires_at - int(self._clock()), 1) + 60)
@@ -98,9 +98,12 @@ class SecretCache:
 
     def drop_user(self, user_id: str) -> int:
         """Forget every cached secret of a user; returns how many were dropped."""
-        index = redis_keys.user_secrets(user_id)
+        return self._drop_index(redis_keys.user_secrets(user_id))
+
+    def _drop_index(self, index: str) -> int:
+        """Delete the secrets one index names, and the index, in one transaction on its slot."""
         members = self._redis.smembers(index)
-        with self._redis.pipeline() as pipe:
+        with self._redis.pipeline(transaction=True) as pipe:
             if members:
                 pipe.delete(*members)
             pipe.delete(index)
@@ -108,14 +111,14 @@ class SecretCache:
         return int(results[0]) if members else 0
 
     def drop_everyone(self) -> int:
-        """Forget every user's cached secrets (SCAN over the per-user indexes, never KEYS)."""
+        """Forget every user's cached secrets: SCAN every primary for the per-user indexes."""
         dropped = 0
         for index in self._redis.scan_iter(match=redis_keys.USER_SECRETS_PATTERN, count=500):
-            dropped += self.drop_user(redis_keys.user_of_secrets_index(index.decode()))
+            dropped += self._drop_index(index.decode() if isinstance(index, bytes) else index)
         return dropped
 
     def count_cached(self) -> int:
-        """How many secrets are cached right now, across users (a SCAN over their keys)."""
+        """How many secrets are cached right now, across users (SCAN on every primary)."""
         return sum(
             1 for _ in self._redis.scan_iter(match=redis_keys.CACHED_SECRET_PATTERN, count=1000)
         )

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 import redis
 
+from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
+
 from .report import Check
 
 SLOW_RTT_MS = 10.0
@@ -16,6 +18,12 @@ SLOW_RTT_MS = 10.0
 
 def where(url: str) -> str:
     """The Redis URL without credentials."""
+    try:
+        target = parse_redis_url(url)
+    except RedisUrlError:
+        target = None
+    if target is not None and target.topology != "single":
+        return target.describe()  # a list of hosts that urlsplit cannot take apart
     parts = urlsplit(url)
     host = parts.hostname or parts.path or "?"
     port = f":{parts.port}" if parts.port else ""

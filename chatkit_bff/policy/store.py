@@ -1,4 +1,8 @@
-"""Admin-set policy layers in Redis: global defaults, chat apps' defaults, per-user overrides."""
+"""Admin-set policy layers in Redis: global defaults, chat apps' defaults, per-user overrides.
+
+The defaults and the apps' defaults share the `{bff}` slot; a user's overrides live in the
+user's slot. Every write is a transaction on one slot, confirmed by a replica (redis_durable).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from chatkit_bff.policy.model import (
     merged_state_variable_count,
     value_sources,
 )
+from chatkit_bff.redis_durable import durable_transaction
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,9 @@ class LayerChange:
     layers: PolicyLayers
 
 
-# Queues more commands (the audit record) in the same MULTI as the policy write.
-AlsoInTransaction = Callable[[Pipeline, LayerChange], None]
+# Queues more commands (the audit record) in the MULTI on the shared `{bff}` slot that records
+# the change (redis_keys.SHARED): on a cluster a user's overrides live in the user's own slot.
+AlsoInTransaction = Callable[[redis.Redis, LayerChange], None]
 
 
 class PolicyStore:
@@ -116,16 +122,29 @@ class PolicyStore:
         self._file_app_defaults = dict(app_defaults or {})
 
     def layers(self, user_id: str, app: str | None = None) -> PolicyLayers:
-        """Every layer in one round trip (the app's too, when one is named)."""
-        return self.parse_layers(self._redis.mget(_layer_keys(user_id, app)), app)
+        """Every layer in one round trip (the app's too, when one is named).
+
+        The user's overrides live in the user's slot and the defaults in the shared one, so
+        these are GETs in one pipeline, not one MGET.
+        """
+        with self._redis.pipeline(transaction=False) as pipe:
+            self.queue_layers(pipe, user_id, app)
+            return self.parse_layers(pipe.execute(), app)
+
+    @staticmethod
+    def layer_reads(app: str | None = None) -> int:
+        """How many results `queue_layers` adds to a pipeline."""
+        return 2 if app is None else 3
 
     @staticmethod
     def queue_layers(pipe: Pipeline, user_id: str, app: str | None = None) -> None:
-        """Queue the read of `layers` on a pipeline; `parse_layers` its result."""
-        pipe.mget(_layer_keys(user_id, app))
+        """Queue the reads of `layers` on a pipeline; `parse_layers` its results."""
+        for name in _layer_keys(user_id, app):
+            pipe.get(name)
 
-    def parse_layers(self, result: Any, app: str | None = None) -> PolicyLayers:
-        defaults, overrides, *app_raw = result
+    def parse_layers(self, results: Any, app: str | None = None) -> PolicyLayers:
+        """The layers from the first `layer_reads(app)` results of a pipeline."""
+        defaults, overrides, *app_raw = results[: self.layer_reads(app)]
         layers = PolicyLayers(StoredLayer.load(defaults), StoredLayer.load(overrides))
         if app is None:
             return layers
@@ -136,6 +155,7 @@ class PolicyStore:
 
     def app_defaults(self, app: str) -> PolicyLayers:
         """The global defaults and the app's: as admins last set them, else from the apps file."""
+        # Both in the shared `{bff}` slot: one MGET.
         raw_defaults, raw_app = self._redis.mget(
             [redis_keys.POLICY_DEFAULTS, redis_keys.policy_app_defaults(app)]
         )
@@ -157,15 +177,13 @@ class PolicyStore:
         """Store one app's defaults (replacing the apps file's values); capped like the defaults."""
         key = redis_keys.policy_app_defaults(app)
 
-        def write(pipe: Pipeline) -> LayerChange:
-            defaults = StoredLayer.load(pipe.get(redis_keys.POLICY_DEFAULTS))
-            user_ids = sorted(_decode(m) for m in pipe.smembers(redis_keys.USERS_WITH_OVERRIDES))
-            override_keys = [redis_keys.policy_overrides(u) for u in user_ids]
-            if override_keys:
-                pipe.watch(*override_keys)  # type: ignore[no-untyped-call]
+        def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
+            defaults = StoredLayer.load(conn.get(redis_keys.POLICY_DEFAULTS))
+            user_ids = sorted(_decode(m) for m in conn.smembers(redis_keys.USERS_WITH_OVERRIDES))
+            # The overrides live in their users' slots: read through the cluster-aware client.
             problem = self._state_variable_problem(
                 merge_state_variables(defaults.values, values),
-                [StoredLayer.load(raw).values for raw in _mget(pipe, override_keys)],
+                [self._overrides(u).values for u in user_ids],
             )
             if problem:
                 raise InvalidRequest(
@@ -173,16 +191,21 @@ class PolicyStore:
                 )
             after = StoredLayer(values, actor, self._clock())
             change = LayerChange(
-                self._app_layer(app, pipe.get(key)), after, PolicyLayers(defaults, app=after)
+                self._app_layer(app, conn.get(key)), after, PolicyLayers(defaults, app=after)
             )
-            pipe.multi()
-            pipe.set(key, after.dump())
-            if also is not None:
-                also(pipe, change)
-            return change
 
-        return _atomically(
-            self._redis, write, key, redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES
+            def write(conn: redis.Redis) -> None:
+                conn.set(key, after.dump())
+                if also is not None:
+                    also(conn, change)
+
+            return change, write
+
+        return durable_transaction(
+            self._redis,
+            key,
+            swap,
+            watch=[key, redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES],
         )
 
     def reset_app_defaults(
@@ -191,25 +214,30 @@ class PolicyStore:
         """Back to the apps file's values for this app."""
         key = redis_keys.policy_app_defaults(app)
 
-        def write(pipe: Pipeline) -> LayerChange:
-            raw_defaults, raw_before = pipe.mget([redis_keys.POLICY_DEFAULTS, key])
+        def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
+            raw_defaults, raw_before = conn.mget([redis_keys.POLICY_DEFAULTS, key])
             file_layer = StoredLayer(dict(self._file_app_defaults.get(app, {})))
             change = LayerChange(
                 self._app_layer(app, raw_before),
                 StoredLayer(file_layer.values, actor, self._clock()),
                 PolicyLayers(StoredLayer.load(raw_defaults), app=file_layer),
             )
-            pipe.multi()
-            pipe.delete(key)
-            if also is not None:
-                also(pipe, change)
-            return change
 
-        return _atomically(self._redis, write, redis_keys.POLICY_DEFAULTS, key)
+            def write(conn: redis.Redis) -> None:
+                conn.delete(key)
+                if also is not None:
+                    also(conn, change)
+
+            return change, write
+
+        return durable_transaction(self._redis, key, swap, watch=[redis_keys.POLICY_DEFAULTS, key])
 
     def defaults(self) -> PolicyLayers:
         """The admin defaults alone, as layers with no overrides."""
         return PolicyLayers(StoredLayer.load(self._redis.get(redis_keys.POLICY_DEFAULTS)))
+
+    def _overrides(self, user_id: str) -> StoredLayer:
+        return StoredLayer.load(self._redis.get(redis_keys.policy_overrides(user_id)))
 
     def count_users_with_overrides(self) -> int:
         return int(self._redis.scard(redis_keys.USERS_WITH_OVERRIDES))
@@ -222,109 +250,133 @@ class PolicyStore:
         actor: Actor,
         also: AlsoInTransaction | None = None,
     ) -> LayerChange:
-        """Store a user's overrides; atomic with `also` and with the defaults read."""
-        key = redis_keys.policy_overrides(user_id)
-
-        def write(pipe: Pipeline) -> LayerChange:
-            raw_defaults, raw_before = pipe.mget([redis_keys.POLICY_DEFAULTS, key])
-            defaults = StoredLayer.load(raw_defaults)
-            problem = check_merged_state_variables(defaults.values, values, self._claim_variables)
-            if problem:
-                raise InvalidRequest(
-                    "Some policy values are out of bounds.", fields={"state_variables": problem}
-                )
-            after = StoredLayer(values, actor, self._clock())
-            change = LayerChange(StoredLayer.load(raw_before), after, PolicyLayers(defaults, after))
-            pipe.multi()
-            pipe.set(key, after.dump())
-            if values:
-                pipe.sadd(redis_keys.USERS_WITH_OVERRIDES, user_id)
-            else:
-                pipe.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
-            if also is not None:
-                also(pipe, change)
-            return change
-
-        return _atomically(self._redis, write, redis_keys.POLICY_DEFAULTS, key)
+        """Store a user's overrides, then record the change (and `also`)."""
+        # Read apart from the write: the defaults live in another slot. A defaults change at the
+        # same instant checks every user's overrides again on its side.
+        defaults = self.defaults().defaults
+        problem = check_merged_state_variables(defaults.values, values, self._claim_variables)
+        if problem:
+            raise InvalidRequest(
+                "Some policy values are out of bounds.", fields={"state_variables": problem}
+            )
+        after = StoredLayer(values, actor, self._clock())
+        return self._write_user_layer(
+            user_id, after, PolicyLayers(defaults, after), also, remove=False
+        )
 
     def remove_overrides(
         self, user_id: str, *, actor: Actor, also: AlsoInTransaction | None = None
     ) -> LayerChange:
         """Back to the defaults for this user."""
+        after = StoredLayer({}, actor, self._clock())
+        # Nothing is stored for the user: the layers are the defaults alone.
+        return self._write_user_layer(user_id, after, self.defaults(), also, remove=True)
+
+    def _write_user_layer(
+        self,
+        user_id: str,
+        after: StoredLayer,
+        layers: PolicyLayers,
+        also: AlsoInTransaction | None,
+        *,
+        remove: bool,
+    ) -> LayerChange:
+        """Two transactions, each confirmed by a replica: the user's slot, then the shared one."""
         key = redis_keys.policy_overrides(user_id)
 
-        def write(pipe: Pipeline) -> LayerChange:
-            raw_defaults, raw_before = pipe.mget([redis_keys.POLICY_DEFAULTS, key])
-            change = LayerChange(
-                StoredLayer.load(raw_before),
-                StoredLayer({}, actor, self._clock()),
-                PolicyLayers(StoredLayer.load(raw_defaults)),  # nothing is stored for the user
-            )
-            pipe.multi()
-            pipe.delete(key)
-            pipe.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
-            if also is not None:
-                also(pipe, change)
-            return change
+        def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
+            change = LayerChange(StoredLayer.load(conn.get(key)), after, layers)
 
-        return _atomically(self._redis, write, redis_keys.POLICY_DEFAULTS, key)
+            def write(conn: redis.Redis) -> None:
+                if remove:
+                    conn.delete(key)
+                else:
+                    conn.set(key, after.dump())
+
+            return change, write
+
+        change = durable_transaction(self._redis, key, swap, watch=[key])
+
+        def record(conn: redis.Redis) -> tuple[None, Callable[[redis.Redis], None]]:
+            def write(conn: redis.Redis) -> None:
+                if after.values:
+                    conn.sadd(redis_keys.USERS_WITH_OVERRIDES, user_id)
+                else:
+                    conn.srem(redis_keys.USERS_WITH_OVERRIDES, user_id)
+                if also is not None:
+                    also(conn, change)
+
+            return None, write
+
+        # Were this one to fail (the primary of {bff} lost right now), the caller answers 503 and
+        # the change is in effect but unaudited; an admin who retries records it then.
+        durable_transaction(self._redis, redis_keys.USERS_WITH_OVERRIDES, record)
+        return change
 
     def replace_defaults(
         self, values: PartialPolicy, *, actor: Actor, also: AlsoInTransaction | None = None
     ) -> LayerChange:
         """Store the global defaults; refused if any user would exceed the caps."""
 
-        def write(pipe: Pipeline) -> LayerChange:
-            user_ids = sorted(_decode(m) for m in pipe.smembers(redis_keys.USERS_WITH_OVERRIDES))
-            override_keys = [redis_keys.policy_overrides(u) for u in user_ids]
-            if override_keys:
-                pipe.watch(*override_keys)  # type: ignore[no-untyped-call]
-            problem = self._state_variable_problem(
-                values, [StoredLayer.load(raw).values for raw in _mget(pipe, override_keys)]
-            )
+        def swap(conn: redis.Redis) -> tuple[LayerChange, Callable[[redis.Redis], None]]:
+            user_ids = sorted(_decode(m) for m in conn.smembers(redis_keys.USERS_WITH_OVERRIDES))
+            # The overrides live in their users' slots: read through the cluster-aware client.
+            overrides = [self._overrides(u).values for u in user_ids]
+            problem = self._state_variable_problem(values, overrides)
             if problem:
                 raise InvalidRequest(
                     "Some policy values are out of bounds.", fields={"state_variables": problem}
                 )
             after = StoredLayer(values, actor, self._clock())
             change = LayerChange(
-                StoredLayer.load(pipe.get(redis_keys.POLICY_DEFAULTS)), after, PolicyLayers(after)
+                StoredLayer.load(conn.get(redis_keys.POLICY_DEFAULTS)), after, PolicyLayers(after)
             )
-            pipe.multi()
-            pipe.set(redis_keys.POLICY_DEFAULTS, after.dump())
-            if also is not None:
-                also(pipe, change)
-            return change
 
-        return _atomically(
-            self._redis, write, redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES
+            def write(conn: redis.Redis) -> None:
+                conn.set(redis_keys.POLICY_DEFAULTS, change.after.dump())
+                if also is not None:
+                    also(conn, change)
+
+            return change, write
+
+        return durable_transaction(
+            self._redis,
+            redis_keys.POLICY_DEFAULTS,
+            swap,
+            watch=[redis_keys.POLICY_DEFAULTS, redis_keys.USERS_WITH_OVERRIDES],
         )
 
     def anonymize_author(self, user_id: str, *, replacement: Actor) -> int:
-        """Credit layers last changed by `user_id` (an erased admin) to `replacement` instead."""
+        """Credit layers last changed by `user_id` (an erased admin) to `replacement` instead.
+
+        The layers are the defaults, every app's and every user's overrides: found by SCAN on
+        every primary (never KEYS), each rewritten in a transaction on its own slot.
+        """
         layer_keys = [redis_keys.POLICY_DEFAULTS]
-        layer_keys += [
-            _decode(k)
-            for k in self._redis.scan_iter(match=redis_keys.POLICY_OVERRIDES_PATTERN, count=500)
-        ]
+        for pattern in (
+            redis_keys.POLICY_APP_DEFAULTS_PATTERN,
+            redis_keys.POLICY_OVERRIDES_PATTERN,
+        ):
+            layer_keys += [_decode(k) for k in self._redis.scan_iter(match=pattern, count=500)]
         changed = 0
-        with self._redis.pipeline() as pipe:
-            for key in layer_keys:
-                while True:
-                    try:
-                        pipe.watch(key)  # type: ignore[no-untyped-call]
-                        layer = StoredLayer.load(pipe.get(key))
-                        if layer.updated_by is None or layer.updated_by.user_id != user_id:
-                            pipe.unwatch()
-                            break
-                        after = StoredLayer(layer.values, replacement, layer.updated_at)
-                        pipe.multi()
-                        pipe.set(key, after.dump())
-                        pipe.execute()
-                        changed += 1
-                        break
-                    except redis.WatchError:
-                        continue
+        for key in layer_keys:
+            if not _authored_by(self._redis.get(key), user_id):
+                continue
+
+            def swap(
+                conn: redis.Redis, key: str = key
+            ) -> tuple[bool, Callable[[redis.Redis], None]]:
+                layer = StoredLayer.load(conn.get(key))
+                mine = layer.updated_by is not None and layer.updated_by.user_id == user_id
+                after = StoredLayer(layer.values, replacement, layer.updated_at)
+
+                def write(conn: redis.Redis) -> None:
+                    if mine:
+                        conn.set(key, after.dump())
+
+                return mine, write
+
+            changed += durable_transaction(self._redis, key, swap, watch=[key])
         return changed
 
     def _state_variable_problem(
@@ -354,6 +406,11 @@ class PolicyStore:
         return None
 
 
+def _authored_by(raw: Any, user_id: str) -> bool:
+    layer = StoredLayer.load(raw)
+    return layer.updated_by is not None and layer.updated_by.user_id == user_id
+
+
 def _layer_keys(user_id: str, app: str | None) -> list[str]:
     names = [redis_keys.POLICY_DEFAULTS, redis_keys.policy_overrides(user_id)]
     return names if app is None else [*names, redis_keys.policy_app_defaults(app)]
@@ -369,24 +426,5 @@ def merge_state_variables(*layers: Mapping[str, Any]) -> dict[str, Any]:
     return {"state_variables": merged}
 
 
-def _atomically(
-    client: redis.Redis, write: Callable[[Pipeline], LayerChange], *watched: str
-) -> LayerChange:
-    """Optimistic transaction: read under WATCH, queue writes after MULTI, retry on conflict."""
-    with client.pipeline() as pipe:
-        while True:
-            try:
-                pipe.watch(*watched)  # type: ignore[no-untyped-call]
-                change = write(pipe)
-                pipe.execute()
-                return change
-            except redis.WatchError:
-                continue
-
-
 def _decode(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
-
-
-def _mget(pipe: Pipeline, names: list[str]) -> list[Any]:
-    return list(pipe.mget(names)) if names else []

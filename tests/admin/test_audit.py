@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 
 from chatkit_bff.admin.audit import AuditLog
 from chatkit_bff.identity import Actor
 from tests.support.flows import ApiCaller
+
+pytestmark = pytest.mark.all_topologies
 
 ADA = Actor("u_ada", "Ada Lovelace")
 

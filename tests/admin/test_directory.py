@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 
 from chatkit_bff.admin.directory import UserDirectory
 from chatkit_bff.identity import Identity
 from tests.admin.conftest import user_id
 from tests.support.flows import ApiCaller, signed_in
+
+pytestmark = pytest.mark.all_topologies
 
 
 def _person(n: int, name: str | None = None) -> Identity:

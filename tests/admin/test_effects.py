@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import redis
 from flask import Flask
 
@@ -12,6 +13,8 @@ from chatkit_bff import redis_keys
 from testing.emulator import Emulator
 from tests.admin.conftest import policy_url, user_id
 from tests.support.flows import ApiCaller, creates, signed_in
+
+pytestmark = pytest.mark.all_topologies
 
 
 def _last_create_for(emulator: Emulator, who: str) -> dict[str, Any]:

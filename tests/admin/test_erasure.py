@@ -16,6 +16,8 @@ from testing.emulator import UPSTREAM_KEY, Emulator
 from tests.admin.conftest import user_id
 from tests.support.flows import ApiCaller, signed_in
 
+pytestmark = pytest.mark.all_topologies
+
 GRACE_TRACES = ("Grace Hopper", "grace@example.com")
 
 

@@ -12,6 +12,8 @@ from chatkit_bff import redis_keys
 from tests.admin.conftest import policy_url
 from tests.support.flows import ApiCaller
 
+pytestmark = pytest.mark.all_topologies
+
 INT_MAX = 2**31 - 1
 
 # (document, the field the error names); each pair below is one edge.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -11,6 +12,8 @@ from testing.emulator import Emulator
 from tests.apps.conftest import SALES_WORKFLOW, SUPPORT_WORKFLOW
 from tests.conftest import WORKFLOW_ID
 from tests.support.flows import signed_in
+
+pytestmark = pytest.mark.all_topologies
 
 
 def lifetimes(emulator: Emulator) -> dict[str, list[int]]:

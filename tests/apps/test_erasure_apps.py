@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
 import redis
 from flask import Flask
 
+from chatkit_bff import redis_keys
 from chatkit_bff.apps import AppUser, upstream_user
 from testing.emulator import Emulator
 from tests.admin.test_erasure import GRACE_TRACES, _everything, _mentions, _upstream_threads
 from tests.apps.conftest import chat_app, identity
 from tests.support.flows import signed_in
+
+pytestmark = pytest.mark.all_topologies
 
 
 def test_erasure_deletes_the_users_threads_in_every_app_and_forgets_their_app_users(
@@ -41,7 +45,7 @@ def test_erasure_deletes_the_users_threads_in_every_app_and_forgets_their_app_us
         assert _upstream_threads(emulator, owner) == []
     assert [t["title"] for t in _upstream_threads(emulator)] == ["Alan's support question"]
     left = {k for k, v in _everything(redis_client).items() if _mentions(k + v, needles)}
-    assert left == {b"bff:audit"}
+    assert left == {redis_keys.AUDIT_STREAM.encode()}
     # Alan's own mapping stays: the retention job still finds his Support thread's owner.
     owner = app.extensions["chatkit_bff"].app_users.owner(alan_support)
     assert owner == AppUser(alan.user_id, "support")

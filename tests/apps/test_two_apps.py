@@ -6,6 +6,7 @@ import io
 import json
 import zipfile
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -14,6 +15,8 @@ from testing.emulator import Emulator
 from tests.apps.conftest import SALES_WORKFLOW, SUPPORT_WORKFLOW, chat_app, identity
 from tests.conftest import WORKFLOW_ID
 from tests.support.flows import ApiCaller, creates, signed_in
+
+pytestmark = pytest.mark.all_topologies
 
 
 def test_each_app_mints_its_own_secret_for_its_own_upstream_user(

@@ -26,6 +26,8 @@ from testing.servers import LiveServer
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN, me, mint_secret, signed_in
 from .providers import BOTH, OpenIDProvider, browser_at_provider
 
+pytestmark = pytest.mark.all_topologies
+
 ENDPOINT = "/auth/backchannel-logout"
 
 

@@ -17,6 +17,8 @@ from testing.oidc_provider import ProviderUser
 from .oidc_flows import me, mint_secret, page_csrf_token, session_cookie, signed_in
 from .providers import BOTH, OpenIDProvider
 
+pytestmark = pytest.mark.all_topologies
+
 FIREFOX_ON_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
 )

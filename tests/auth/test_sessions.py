@@ -24,6 +24,8 @@ from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
 
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, me, session_cookie, signed_in
 
+pytestmark = pytest.mark.all_topologies
+
 
 def _cookie_attributes(set_cookie: str) -> tuple[str, dict[str, str]]:
     name_value, *attributes = (part.strip() for part in set_cookie.split(";"))
@@ -106,7 +108,7 @@ def test_the_session_in_redis_is_plain_json_with_an_idle_ttl(
     client: FlaskClient, redis_client: redis.Redis, grace: ProviderUser
 ) -> None:
     signed_in(client, grace)
-    key = redis_keys.SIGN_IN_PREFIX + str(session_cookie(client))
+    key = redis_keys.sign_in(str(session_cookie(client)))
     data = json.loads(redis_client.get(key) or b"")
     assert data["identity"]["name"] == "Grace Hopper"
     assert 3590 < redis_client.ttl(key) <= 3600
@@ -136,7 +138,7 @@ def test_a_session_ends_at_its_absolute_lifetime_however_active(
     assert me(client).json["session_expires_in"] == 1
     clock.now += 0.1
     assert me(client).status_code == 401
-    assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + str(sid)) == 0
+    assert redis_client.exists(redis_keys.sign_in(str(sid))) == 0
 
 
 def test_an_unknown_session_cookie_is_dropped(client: FlaskClient) -> None:
@@ -186,7 +188,7 @@ class TestRevocationSticks:
         with app.test_request_context("/"):
             interface.save_session(app, in_flight, response)
 
-        assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + signed_in_sid) == 0
+        assert redis_client.exists(redis_keys.sign_in(signed_in_sid)) == 0
         if changes_session:  # the failed in-place write tells us: the browser forgets it
             assert "session=;" in response.headers["Set-Cookie"]
         assert me(client).status_code == 401

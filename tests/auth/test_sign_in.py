@@ -32,6 +32,8 @@ from .oidc_flows import (
 )
 from .providers import BOTH, OpenIDProvider, browser_at_provider
 
+pytestmark = pytest.mark.all_topologies
+
 
 def test_sign_in_sends_the_browser_to_the_provider_with_pkce_state_and_nonce(
     client: FlaskClient, provider: RunningProvider
@@ -77,7 +79,7 @@ def test_the_id_token_stays_on_the_server(
     flow = signed_in(client, grace)
     sid = session_cookie(client)
     assert sid is not None
-    stored = redis_client.get(redis_keys.SIGN_IN_PREFIX + sid)
+    stored = redis_client.get(redis_keys.sign_in(sid))
     assert stored is not None
     assert b'"id_token":"ey' in stored
     id_token = json.loads(stored)["id_token"]
@@ -99,7 +101,7 @@ def test_the_session_id_changes_at_sign_in(
     after = session_cookie(client)
     assert after is not None
     assert after != before
-    assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + before) == 0
+    assert redis_client.exists(redis_keys.sign_in(before)) == 0
     assert me(client).status_code == 200
 
 
@@ -353,7 +355,7 @@ def test_an_office_behind_one_address_can_sign_in_and_a_flood_stays_bounded(
     browsers = [app.test_client() for _ in range(100)]
     assert {b.get("/login").status_code for b in browsers} == {302}
     # Each started sign-in keeps a little state, and not for long.
-    pending = list(redis_client.scan_iter(match=redis_keys.SIGN_IN_PREFIX + "*"))
+    pending = list(redis_client.scan_iter(match=redis_keys.sign_in("*")))
     assert len(pending) == len(browsers)
     assert all(0 < redis_client.ttl(key) <= 600 for key in pending)
 
@@ -361,12 +363,12 @@ def test_an_office_behind_one_address_can_sign_in_and_a_flood_stays_bounded(
     client = app.test_client()
     for _ in range(30):
         authorize_url = start_sign_in(client)
-    stored = redis_client.get(redis_keys.SIGN_IN_PREFIX + str(session_cookie(client)))
+    stored = redis_client.get(redis_keys.sign_in(str(session_cookie(client))))
     assert stored is not None
     flows = [key for key in json.loads(stored) if key.startswith("_state_")]
     assert len(flows) == 5
     # ... and the newest still completes.
     deliver(client, answer_at_provider(authorize_url, grace, browser_at_provider(client)))
     assert me(client).status_code == 200
-    signed_in_key = redis_keys.SIGN_IN_PREFIX + str(session_cookie(client))
+    signed_in_key = redis_keys.sign_in(str(session_cookie(client)))
     assert redis_client.ttl(signed_in_key) > 600  # a sign-in lives for the idle timeout

@@ -32,6 +32,8 @@ from .oidc_flows import (
 )
 from .providers import BOTH, OpenIDProvider, browser_at_provider
 
+pytestmark = pytest.mark.all_topologies
+
 
 def _statuses(emulator: Emulator) -> list[str]:
     return [s["status"] for s in emulator.sessions()]
@@ -56,8 +58,8 @@ def test_sign_out_cancels_chat_sessions_and_signs_out_at_the_provider(
 
     # Here: nothing of the session, the cached secret or the upstream session is left.
     assert me(client).status_code == 401
-    assert redis_client.exists(redis_keys.SIGN_IN_PREFIX + str(old_session)) == 0
-    assert redis_client.keys(redis_keys.PREFIX + "secret:*") == []
+    assert redis_client.exists(redis_keys.sign_in(str(old_session))) == 0
+    assert list(redis_client.scan_iter(redis_keys.CACHED_SECRET_PATTERN)) == []
     assert _statuses(emulator) == ["cancelled"]
 
     # And the browser goes on to the provider to end its session there too.

@@ -6,6 +6,7 @@ import pytest
 import redis
 from flask.testing import FlaskClient
 
+from chatkit_bff import redis_keys
 from chatkit_bff.auth import oidc
 from chatkit_bff.identity import upstream_user_id
 from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider
@@ -18,7 +19,7 @@ def _nothing_stored_for(redis_client: redis.Redis, user_id: str) -> None:
     """No sign-in, directory entry or index of the user exists in Redis."""
     names = [k.decode() for k in redis_client.scan_iter(match="bff:*")]
     assert not [k for k in names if user_id in k], names
-    assert not [k for k in names if k.startswith(("bff:sessions-of", "bff:user:", "bff:users"))]
+    assert redis_keys.USERS_INDEX not in names
 
 
 def _refused(client: FlaskClient, response: object, *, status: int, says: str) -> None:

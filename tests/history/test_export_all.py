@@ -29,6 +29,8 @@ from tests.history.browser_support import install_fake_chatkit, sign_in
 from tests.history.conftest import SeedThreads
 from tests.support.flows import dev_sign_in
 
+pytestmark = pytest.mark.all_topologies
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

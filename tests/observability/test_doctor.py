@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 from typing import Any
+from urllib.parse import urlsplit
 
+import pytest
 import redis
 from click.testing import Result
 from flask.testing import FlaskClient
@@ -47,6 +49,18 @@ def test_the_healthy_dev_stack_passes_and_the_probe_session_is_cancelled(
     report = json.loads(doctor(app_config, "--json").output)
     assert report["ok"] is True
     assert {"group", "name", "verdict", "detail", "fix"} <= set(report["checks"][0])
+
+
+@pytest.mark.parametrize("redis_topology", ["cluster", "sentinel"], indirect=True)
+def test_a_cluster_or_sentinel_url_is_checked_without_its_password(
+    app_config: dict[str, Any], redis_client: redis.Redis, emulator: Emulator
+) -> None:
+    result = doctor(app_config)
+    assert result.exit_code == 0, result.output
+    assert "[ok  ] redis: reachable:" in result.output
+    assert "Redis Cluster (seed nodes" in result.output or "Sentinel service" in result.output
+    password = urlsplit(app_config["REDIS_URL"]).password
+    assert not password or password not in result.output
 
 
 def test_the_command_line_exits_0_when_healthy_and_1_when_redis_is_down(

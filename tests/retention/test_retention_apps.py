@@ -195,8 +195,9 @@ def test_an_admin_change_to_an_apps_retention_applies_at_the_next_run(
 
 
 def _forget_mappings(client: redis.Redis) -> None:
-    for key in [*client.scan_iter(match="bff:app-user*")]:
-        client.delete(key)
+    for pattern in ("bff:app-user:*", "bff:{*}:app-users"):
+        for key in [*client.scan_iter(match=pattern)]:
+            client.delete(key)
 
 
 def test_a_sign_in_from_before_the_mapping_writes_it_when_it_uses_an_app(

@@ -24,6 +24,8 @@ from testing.emulator import UPSTREAM_KEY, Emulator
 from tests.conftest import TEST_SECRET_KEY, WORKFLOW_ID
 from tests.support.policies import TEST_ACTOR, override_policy
 
+pytestmark = pytest.mark.all_topologies
+
 DAY = 86_400
 ROOT = Path(__file__).resolve().parents[2]
 STRANGER = "u_someone-who-never-signed-in-here"

@@ -1,0 +1,268 @@
+"""One `REDIS_URL` for every topology: a single node, a Sentinel group or a Redis Cluster.
+
+The URL forms are the `limits` library's, so the same URL also configures flask-limiter:
+
+- ``redis://[[user]:password@]host:port[/db]``, ``rediss://…`` (TLS), ``unix:///path.sock[?db=N]``
+- ``redis+sentinel://[[user]:password@]host:port[,host:port…]/service_name[/db]``
+- ``redis+cluster://[[user]:password@]host:port[,host:port…]``
+
+Sentinel and cluster take TLS from the query: ``?ssl=true`` (with ``ssl_ca_certs=/path``,
+``ssl_certfile``, ``ssl_keyfile``, ``ssl_cert_reqs=required|optional|none`` as needed); the
+password (and user) apply to the sentinels as well as to the data nodes. The scheme
+``rediss+sentinel://`` / ``rediss+cluster://`` is the same as ``?ssl=true``.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any, Literal, cast
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.cluster import ClusterNode, RedisCluster
+from redis.retry import Retry
+from redis.sentinel import Sentinel
+
+Topology = Literal["single", "sentinel", "cluster"]
+
+_SINGLE_SCHEMES = {"redis", "rediss", "unix", "redis+unix"}
+_SENTINEL_SCHEMES = {"redis+sentinel", "rediss+sentinel"}
+_CLUSTER_SCHEMES = {"redis+cluster", "rediss+cluster"}
+_TLS_OPTIONS = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs")
+_TRUE = {"1", "true", "yes", "on"}
+
+#: What a Redis outage or failover looks like to redis-py: the caller gets a 503, never a 500.
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    redis.exceptions.ConnectionError,  # includes Sentinel's MasterNotFoundError
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ClusterError,  # ClusterDownError, MasterDownError
+    redis.exceptions.TryAgainError,  # a slot migrating or a replica being promoted
+    redis.exceptions.ReadOnlyError,  # a write reached a primary that was just demoted
+    redis.exceptions.SlotNotCoveredError,  # while the client rebuilds its slot map
+    redis.exceptions.BusyLoadingError,
+)
+
+
+#: Seconds a client should wait before retrying after an outage error (a failover takes ~2-5 s).
+OUTAGE_RETRY_AFTER = 2
+
+
+class RedisUrlError(ValueError):
+    """`REDIS_URL` cannot be used; the message is one line naming the problem."""
+
+
+@dataclass(frozen=True)
+class RedisTarget:
+    """A parsed `REDIS_URL`."""
+
+    topology: Topology
+    url: str
+    nodes: tuple[tuple[str, int], ...] = ()
+    service_name: str | None = None
+    db: int = 0
+    username: str | None = None
+    password: str | None = None
+    tls: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def uses_tls(self) -> bool:
+        return bool(self.tls.get("ssl"))
+
+    def describe(self) -> str:
+        """Where the data lives, for log lines: never the password."""
+        where = ",".join(f"{host}:{port}" for host, port in self.nodes)
+        tls = " over TLS" if self.uses_tls else ""
+        if self.topology == "sentinel":
+            return f"Sentinel service {self.service_name!r} (sentinels {where}, db {self.db}){tls}"
+        if self.topology == "cluster":
+            return f"Redis Cluster (seed nodes {where}){tls}"
+        parsed = urllib.parse.urlsplit(self.url)
+        return f"Redis at {parsed.hostname or parsed.path}{tls}"
+
+
+def parse_redis_url(url: str) -> RedisTarget:
+    """Parse and check `url`; raises `RedisUrlError` with one clear line."""
+    try:
+        parsed = urllib.parse.urlsplit(url.strip())
+    except ValueError as exc:
+        raise RedisUrlError(f"REDIS_URL is not a URL: {exc}") from None
+    scheme = parsed.scheme.lower()
+    if scheme in _SINGLE_SCHEMES:
+        try:
+            redis.connection.parse_url(  # type: ignore[no-untyped-call]
+                url.replace("redis+unix://", "unix://", 1)
+            )
+        except ValueError as exc:
+            raise RedisUrlError(f"REDIS_URL is not valid: {exc}") from None
+        return RedisTarget("single", url, username=parsed.username, password=parsed.password)
+    if scheme not in _SENTINEL_SCHEMES | _CLUSTER_SCHEMES:
+        forms = "redis://, rediss://, unix://, redis+sentinel:// or redis+cluster://"
+        raise RedisUrlError(f"REDIS_URL has an unknown scheme {parsed.scheme!r}; use {forms}")
+    nodes = _locations(parsed.netloc)
+    query = urllib.parse.parse_qs(parsed.query)
+    tls = _tls_options(query, force=scheme.startswith("rediss+"))
+    username = urllib.parse.unquote(parsed.username) if parsed.username else None
+    password = urllib.parse.unquote(parsed.password) if parsed.password else None
+    if scheme in _CLUSTER_SCHEMES:
+        if parsed.path.strip("/"):
+            raise RedisUrlError("REDIS_URL: a Redis Cluster has only database 0 (drop the path)")
+        return RedisTarget("cluster", url, nodes, None, 0, username, password, tls)
+    parts = [p for p in parsed.path.split("/") if p]
+    if not parts or len(parts) > 2:
+        raise RedisUrlError("REDIS_URL: redis+sentinel:// needs /service_name[/db] after the hosts")
+    db = 0
+    if len(parts) == 2:
+        if not parts[1].isdigit():
+            raise RedisUrlError(f"REDIS_URL: the database must be a number, got {parts[1]!r}")
+        db = int(parts[1])
+    return RedisTarget("sentinel", url, nodes, parts[0], db, username, password, tls)
+
+
+def _locations(netloc: str) -> tuple[tuple[str, int], ...]:
+    hosts = netloc.rpartition("@")[2]
+    found: list[tuple[str, int]] = []
+    for location in hosts.split(","):
+        try:
+            sub = urllib.parse.urlsplit(f"//{location.strip()}")
+            host, port = sub.hostname, sub.port
+        except ValueError:
+            host, port = None, None
+        if not host or port is None:
+            raise RedisUrlError(f"REDIS_URL: {location.strip()!r} needs a host and a port")
+        found.append((host, port))
+    return tuple(found)
+
+
+def _tls_options(query: dict[str, list[str]], *, force: bool) -> dict[str, Any]:
+    unknown = set(query) - {"ssl", *_TLS_OPTIONS}
+    if unknown:
+        raise RedisUrlError(f"REDIS_URL has unknown options: {', '.join(sorted(unknown))}")
+    if not force and query.get("ssl", ["false"])[-1].lower() not in _TRUE:
+        if any(name in query for name in _TLS_OPTIONS):
+            raise RedisUrlError("REDIS_URL has TLS options without ssl=true")
+        return {}
+    options: dict[str, Any] = {"ssl": True}
+    for name in _TLS_OPTIONS:
+        if name in query:
+            options[name] = query[name][-1]
+    if options.get("ssl_cert_reqs", "required") not in {"required", "optional", "none"}:
+        raise RedisUrlError("REDIS_URL: ssl_cert_reqs must be required, optional or none")
+    return options
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    connect: float = 2.0
+    read: float = 5.0
+
+
+def _retry() -> Retry:
+    # A few quick retries ride out a dropped connection or a MOVED redirect; a failover that
+    # takes longer than that surfaces as a 503 and the next request finds the new primary.
+    return Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2)
+
+
+def connect(target: RedisTarget, timeouts: Timeouts = Timeouts()) -> redis.Redis:
+    """The redis-py client for `target` (a `RedisCluster` answers the same commands)."""
+    common: dict[str, Any] = {
+        "socket_connect_timeout": timeouts.connect,
+        "socket_timeout": timeouts.read,
+        "retry": _retry(),
+        "health_check_interval": 30,
+    }
+    auth: dict[str, Any] = {"username": target.username, "password": target.password}
+    if target.topology == "single":
+        return redis.Redis.from_url(target.url.replace("redis+unix://", "unix://", 1), **common)
+    if target.topology == "sentinel":
+        sentinel = Sentinel(  # type: ignore[no-untyped-call]
+            list(target.nodes),
+            sentinel_kwargs={**auth, **target.tls, **common},
+            **auth,
+            **target.tls,
+            **common,
+        )
+        assert target.service_name is not None
+        # Reads go to the primary too: a replica may not have the write that was just made.
+        primary: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
+            target.service_name, db=target.db
+        )
+        return primary
+    cluster = RedisCluster(
+        startup_nodes=[
+            ClusterNode(host, port)  # type: ignore[no-untyped-call]
+            for host, port in target.nodes
+        ],
+        **auth,
+        **target.tls,
+        **common,
+    )
+    # Every module is typed against `redis.Redis`; the cluster client answers the same commands
+    # (keys of one call always share a slot, see redis_keys), so it stands in for it.
+    return cast(redis.Redis, cluster)
+
+
+def as_cluster(client: redis.Redis) -> RedisCluster | None:
+    """The cluster client behind `client`, or None on a single node or Sentinel."""
+    found: object = client
+    return found if isinstance(found, RedisCluster) else None
+
+
+def limiter_storage(
+    target: RedisTarget, timeouts: Timeouts = Timeouts()
+) -> tuple[str, dict[str, Any]]:
+    """flask-limiter's `RATELIMIT_STORAGE_URI` and `RATELIMIT_STORAGE_OPTIONS` for `target`."""
+    common: dict[str, Any] = {
+        "socket_connect_timeout": timeouts.connect,
+        "socket_timeout": timeouts.read,
+    }
+    if target.topology == "single":
+        url = target.url
+        return ("redis+" + url if url.startswith("unix://") else url), common
+    auth = f"{_quote(target.username)}:{_quote(target.password)}@" if target.password else ""
+    hosts = ",".join(f"{host}:{port}" for host, port in target.nodes)
+    if target.topology == "cluster":
+        return f"redis+cluster://{auth}{hosts}", {**common, **target.tls}
+    # limits reads only /service_name from the path: the database and TLS go as options (only
+    # when set: flask-limiter merges the options of every app it is bound to in one process).
+    options = {**common, **target.tls}
+    if target.db:
+        options["db"] = target.db
+    if target.tls:
+        options["sentinel_kwargs"] = {**common, **target.tls}
+    return f"redis+sentinel://{auth}{hosts}/{target.service_name}", options
+
+
+def _quote(value: str | None) -> str:
+    return urllib.parse.quote(value or "", safe="")
+
+
+def eviction_policies(client: redis.Redis) -> set[str] | None:
+    """`maxmemory-policy` of every primary, or None where the server refuses `CONFIG GET`."""
+    try:
+        cluster = as_cluster(client)
+        if cluster is not None:
+            answers = [
+                cluster.config_get("maxmemory-policy", target_nodes=node)
+                for node in cluster.get_primaries()  # type: ignore[no-untyped-call]
+            ]
+        else:
+            answers = [client.config_get("maxmemory-policy")]
+    except redis.exceptions.ResponseError:
+        return None  # managed offerings often rename or forbid CONFIG
+    return {str(a.get("maxmemory-policy", "")) for a in answers}
+
+
+def eviction_problem(client: redis.Redis) -> str | None:
+    """One line if Redis may evict keys (sessions, policies, audit), else None."""
+    try:
+        policies = eviction_policies(client)
+    except OUTAGE_ERRORS:
+        return None  # not reachable yet: requests will answer 503 until it is
+    evicting = sorted((policies or set()) - {"noeviction"})
+    if not evicting:
+        return None
+    return (
+        f"Redis maxmemory-policy is {', '.join(evicting)}: it may evict sign-ins, policies and "
+        "the audit trail; set it to noeviction (or REDIS_ACCEPT_EVICTION=on to accept this)"
+    )

@@ -1,0 +1,132 @@
+"""One REDIS_URL for every topology (the limits library's forms); an evicting Redis is refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import redis
+
+from app import create_app
+from chatkit_bff.redis_connection import (
+    RedisUrlError,
+    connect,
+    limiter_storage,
+    parse_redis_url,
+)
+from chatkit_bff.settings import ConfigError
+from tests.test_settings import PRODUCTION
+
+
+@pytest.mark.parametrize(
+    ("url", "topology", "nodes", "service", "db"),
+    [
+        ("redis://127.0.0.1:6379/2", "single", (), None, 0),
+        ("rediss://:pw@cache.internal:6380/0", "single", (), None, 0),
+        ("unix:///run/redis.sock?db=1", "single", (), None, 0),
+        (
+            "redis+sentinel://:pw@s1:26379,s2:26379,s3:26379/mymaster/3",
+            "sentinel",
+            (("s1", 26379), ("s2", 26379), ("s3", 26379)),
+            "mymaster",
+            3,
+        ),
+        ("redis+sentinel://s1:26379/mymaster", "sentinel", (("s1", 26379),), "mymaster", 0),
+        ("redis+cluster://:pw@n1:7000,n2:7001", "cluster", (("n1", 7000), ("n2", 7001)), None, 0),
+    ],
+)
+def test_url_forms(
+    url: str, topology: str, nodes: tuple[tuple[str, int], ...], service: str | None, db: int
+) -> None:
+    target = parse_redis_url(url)
+    assert (target.topology, target.nodes, target.service_name, target.db) == (
+        topology,
+        nodes,
+        service,
+        db,
+    )
+    assert "pw" not in target.describe()
+
+
+def test_tls_and_passwords_for_sentinel_and_cluster() -> None:
+    sentinel = parse_redis_url(
+        "redis+sentinel://app:p%40ss@s1:26379/main?ssl=true&ssl_ca_certs=/etc/ca.pem"
+    )
+    assert (sentinel.username, sentinel.password) == ("app", "p@ss")
+    assert sentinel.tls == {"ssl": True, "ssl_ca_certs": "/etc/ca.pem"}
+    assert parse_redis_url("rediss+cluster://:pw@n1:7000").tls == {"ssl": True}
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("memcached://127.0.0.1:11211", "unknown scheme 'memcached'"),
+        ("redis+sentinel://s1:26379", "needs /service_name"),
+        ("redis+sentinel://s1:26379/main/x", "database must be a number"),
+        ("redis+cluster://n1:7000/1", "only database 0"),
+        ("redis+cluster://n1", "needs a host and a port"),
+        ("redis+cluster://n1:7000?sll=true", "unknown options: sll"),
+    ],
+)
+def test_bad_urls_stop_start_up_with_one_line(url: str, problem: str) -> None:
+    with pytest.raises(RedisUrlError, match=problem):
+        parse_redis_url(url)
+    with pytest.raises(ConfigError) as refused:
+        create_app({**PRODUCTION, "REDIS_URL": url})
+    assert len(refused.value.problems) == 1
+    assert problem in refused.value.problems[0]
+
+
+def test_the_limiter_gets_the_same_url_in_the_limits_form() -> None:
+    sentinel = parse_redis_url("redis+sentinel://:pw@s1:26379,s2:26379/main/2?ssl=true")
+    uri, options = limiter_storage(sentinel)
+    assert uri == "redis+sentinel://:pw@s1:26379,s2:26379/main"
+    assert options["db"] == 2
+    assert options["ssl"] is True
+    assert options["sentinel_kwargs"]["ssl"] is True
+    assert limiter_storage(parse_redis_url("unix:///run/r.sock"))[0] == "redis+unix:///run/r.sock"
+    cluster_uri, _ = limiter_storage(parse_redis_url("redis+cluster://:pw@n1:7000,n2:7001"))
+    assert cluster_uri == "redis+cluster://:pw@n1:7000,n2:7001"
+
+
+@pytest.fixture
+def evicting_redis(redis_client: redis.Redis) -> Any:
+    redis_client.config_set("maxmemory-policy", "allkeys-lru")
+    yield redis_client
+    redis_client.config_set("maxmemory-policy", "noeviction")
+
+
+def test_an_evicting_redis_is_refused_in_production_unless_accepted(
+    evicting_redis: redis.Redis, redis_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    production = {**PRODUCTION, "REDIS_URL": redis_url}
+    with pytest.raises(ConfigError) as refused:
+        create_app(production)
+    assert "maxmemory-policy is allkeys-lru" in refused.value.problems[0]
+    assert "REDIS_ACCEPT_EVICTION" in refused.value.problems[0]
+
+    accepted = create_app({**production, "REDIS_ACCEPT_EVICTION": "on"})
+    accepted.extensions["chatkit_bff"].close()
+    assert "maxmemory-policy is allkeys-lru" in caplog.text
+
+
+def test_an_evicting_redis_is_a_warning_in_development(
+    evicting_redis: redis.Redis, app_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    app = create_app(app_config)
+    app.extensions["chatkit_bff"].close()
+    assert "maxmemory-policy is allkeys-lru" in caplog.text
+
+
+@pytest.mark.all_topologies
+def test_every_topology_answers_through_one_url(
+    redis_url: str, redis_client: redis.Redis, redis_topology: str
+) -> None:
+    client = connect(parse_redis_url(redis_url))
+    client.set("bff:{probe}:a", "1")
+    with client.pipeline(transaction=True) as pipe:  # one slot: a cluster accepts it
+        pipe.incr("bff:{probe}:a")
+        pipe.get("bff:{probe}:a")
+        assert pipe.execute() == [2, b"2"]
+    assert parse_redis_url(redis_url).topology == redis_topology
+    client.close()
