@@ -70,6 +70,17 @@ def sign_in(base: str, sub: str) -> tuple[str, str]:
     return cookie, token.group(1)
 
 
+def warm_cache(base: str, users: list[tuple[str, str]]) -> None:
+    """One first call per signed-in user, so each has a cached secret (one create each)."""
+    for cookie, token in users:
+        requests.post(
+            f"{base}/api/chatkit/session",
+            json={"current_client_secret": None},
+            headers={"Cookie": cookie, "X-CSRFToken": token},
+            timeout=30,
+        ).raise_for_status()
+
+
 def session_calls(users: list[tuple[str, str]]) -> object:
     body = json.dumps({"current_client_secret": None}).encode()
 
@@ -127,13 +138,7 @@ def main() -> int:
             users = [sign_in(cached, p.sub) for p in people]
             upstream.clear_requests()
             call = session_calls(users)
-            for cookie, token in users:  # warm the cache: one create per user
-                requests.post(
-                    f"{cached}/api/chatkit/session",
-                    json={"current_client_secret": None},
-                    headers={"Cookie": cookie, "X-CSRFToken": token},
-                    timeout=30,
-                ).raise_for_status()
+            warm_cache(cached, users)
             # (a) and (c) alternate in short rounds, so that a change in the machine's load
             # during the run weighs on both alike.
             rounds = {**run, "seconds": args.seconds / ROUNDS}

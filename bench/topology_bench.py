@@ -19,7 +19,16 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 
 import requests
 from _harness import Result, emulator, run_load
-from session_bench import API_KEY, CLIENT_ID, CLIENT_SECRET, SECRET_KEY, bff, session_calls, sign_in
+from session_bench import (
+    API_KEY,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SECRET_KEY,
+    bff,
+    session_calls,
+    sign_in,
+    warm_cache,
+)
 
 from chatkit_bff.identity import Actor
 from chatkit_bff.policy.model import validate_overrides
@@ -63,13 +72,7 @@ def one_run(
             # The workers boot after the port opens; on a busy machine that takes a while.
             requests.get(f"{base}/readyz", timeout=120).raise_for_status()
             users = [sign_in(base, p.sub) for p in people]
-            for cookie, token in users:  # warm the cache: one create per user
-                requests.post(
-                    f"{base}/api/chatkit/session",
-                    json={"current_client_secret": None},
-                    headers={"Cookie": cookie, "X-CSRFToken": token},
-                    timeout=30,
-                ).raise_for_status()
+            warm_cache(base, users)
             return run_load(f"{name}: warm cache", base, session_calls(users), **run)
 
 
