@@ -13,11 +13,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from chatkit_bff import redis_keys as keys
-from chatkit_bff.apps import AppUser, ChatApp, upstream_user
-from chatkit_bff.auth.dev_users import demo_user
+from chatkit_bff.apps import AppUser, upstream_user
 from chatkit_bff.identity import Identity
 from chatkit_bff.policy.model import validate_overrides
 from testing.emulator import UPSTREAM_KEY, Emulator
+from tests.apps.conftest import chat_app, identity
 from tests.support.flows import ApiCaller, dev_sign_in, signed_in
 from tests.support.policies import TEST_ACTOR, override_policy
 
@@ -43,20 +43,8 @@ def app_config(app_config: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
     return {**app_config, "CHATKIT_APPS_FILE": str(path)}
 
 
-def _identity(key: str) -> Identity:
-    user = demo_user(key)
-    assert user is not None
-    return user.identity()
-
-
-def _app(app: Flask, slug: str) -> ChatApp:
-    found: ChatApp | None = app.config["SETTINGS"].apps.get(slug)
-    assert found is not None
-    return found
-
-
 def _upstream(app: Flask, key: str, slug: str) -> str:
-    return upstream_user(_identity(key), _app(app, slug))
+    return upstream_user(identity(key), chat_app(app, slug))
 
 
 def _ids(emulator: Emulator) -> set[str]:
@@ -96,19 +84,19 @@ def seeded(app: Flask, emulator: Emulator) -> dict[str, set[str]]:
     svc.policies.replace_app_defaults(
         "support", validate_overrides({"retention_days": 14}), actor=TEST_ACTOR
     )
-    override_policy(svc.policies, _identity("alan").user_id, {"retention_days": 7})
-    override_policy(svc.policies, _identity("ada").user_id, {"retention_days": None})
+    override_policy(svc.policies, identity("alan").user_id, {"retention_days": 7})
+    override_policy(svc.policies, identity("ada").user_id, {"retention_days": None})
     stranger = upstream_user(
-        Identity("u_x", "https://elsewhere.example", "nobody", "Nobody"), _app(app, "sales")
+        Identity("u_x", "https://elsewhere.example", "nobody", "Nobody"), chat_app(app, "sales")
     )
     ages: list[tuple[str, int | None, tuple[int, ...]]] = [
-        (_identity("grace").user_id, 90, (1, 89, 91, 400)),
+        (identity("grace").user_id, 90, (1, 89, 91, 400)),
         (_upstream(app, "grace", "support"), 14, (2, 13, 15, 40)),
         (_upstream(app, "grace", "sales"), 60, (15, 59, 61)),
-        (_identity("alan").user_id, 7, (6, 8)),
+        (identity("alan").user_id, 7, (6, 8)),
         (_upstream(app, "alan", "support"), 7, (6, 8, 13)),
         (_upstream(app, "alan", "sales"), 7, (6, 30)),
-        (_identity("ada").user_id, None, (3000,)),
+        (identity("ada").user_id, None, (3000,)),
         (_upstream(app, "ada", "support"), None, (500,)),
         (_upstream(app, "ada", "sales"), None, (200,)),
         (stranger, 90, (61, 89, 95)),
@@ -136,7 +124,7 @@ def seeded(app: Flask, emulator: Emulator) -> dict[str, set[str]]:
 def test_each_thread_follows_its_owners_policy_in_its_app(
     app: Flask, emulator: Emulator, seeded: dict[str, set[str]]
 ) -> None:
-    grace, alan = _identity("grace").user_id, _identity("alan").user_id
+    grace, alan = identity("grace").user_id, identity("alan").user_id
     dry = _run(app, "--dry-run")
     assert dry.exit_code == 0, dry.output
     assert f"would delete {len(seeded['gone'])} of 3 user(s); complete" in dry.output
@@ -204,7 +192,7 @@ def test_a_sign_in_from_before_the_mapping_writes_it_when_it_uses_an_app(
     app: Flask, client: FlaskClient, emulator: Emulator, redis_client: redis.Redis
 ) -> None:
     assert dev_sign_in(client, "grace").status_code == 302
-    grace = _identity("grace").user_id
+    grace = identity("grace").user_id
     mapped = app.extensions["chatkit_bff"].app_users
     assert mapped.forget_user(grace) == 2  # as for a sign-in from before there was a mapping
     support, sales = _upstream(app, "grace", "support"), _upstream(app, "grace", "sales")
@@ -261,5 +249,5 @@ def test_admins_set_an_apps_retention_on_its_page_and_its_pages_say_when_threads
     thread = emulator.seed_thread(_upstream(app, "grace", "support"), title="Parcel")
     for path in ("/apps/support/", f"/apps/support/threads/{thread['id']}"):
         assert "Deleted after 21 days" in grace.get(path).get_data(as_text=True), path
-    emulator.seed_thread(_identity("grace").user_id, title="Billing")
+    emulator.seed_thread(identity("grace").user_id, title="Billing")
     assert "Deleted after" not in grace.get("/").get_data(as_text=True)
