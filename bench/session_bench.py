@@ -70,6 +70,21 @@ def sign_in(base: str, sub: str) -> tuple[str, str]:
     return cookie, token.group(1)
 
 
+def bff_env(api_base: str, issuer: str) -> dict[str, str]:
+    """The app's settings for a bench: the emulator, the provider, sign-ins never limited."""
+    return {
+        "APP_ENV": "development",
+        "SECRET_KEY": SECRET_KEY,
+        "OPENAI_API_KEY": API_KEY,
+        "CHATKIT_API_BASE": api_base,
+        "CHATKIT_WORKFLOW_ID": "wf_bench",
+        "OIDC_ISSUER": issuer,
+        "OIDC_CLIENT_ID": CLIENT_ID,
+        "OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "LOGIN_RATE_LIMIT": "100000/minute",
+    }
+
+
 def warm_cache(base: str, users: list[tuple[str, str]]) -> None:
     """One first call per signed-in user, so each has a cached secret (one create each)."""
     for cookie, token in users:
@@ -120,18 +135,7 @@ def main() -> int:
         upstream = Emulator(upstream_url)
         stack.callback(upstream.close)
         provider = stack.enter_context(running_provider(people, [client]))
-        env = {
-            "APP_ENV": "development",
-            "SECRET_KEY": SECRET_KEY,
-            "REDIS_URL": redis_url,
-            "OPENAI_API_KEY": API_KEY,
-            "CHATKIT_API_BASE": upstream.api_url,
-            "CHATKIT_WORKFLOW_ID": "wf_bench",
-            "OIDC_ISSUER": provider.issuer,
-            "OIDC_CLIENT_ID": CLIENT_ID,
-            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "LOGIN_RATE_LIMIT": "100000/minute",
-        }
+        env = {**bff_env(upstream.api_url, provider.issuer), "REDIS_URL": redis_url}
         run = {"seconds": args.seconds, "concurrency": args.concurrency}
 
         with bff(env, client) as cached:

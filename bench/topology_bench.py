@@ -23,8 +23,8 @@ from session_bench import (
     API_KEY,
     CLIENT_ID,
     CLIENT_SECRET,
-    SECRET_KEY,
     bff,
+    bff_env,
     session_calls,
     sign_in,
     warm_cache,
@@ -92,17 +92,7 @@ def main() -> int:
     with ExitStack() as stack:
         upstream = stack.enter_context(emulator(0, API_KEY))
         provider = stack.enter_context(running_provider(people, [client]))
-        env = {
-            "APP_ENV": "development",
-            "SECRET_KEY": SECRET_KEY,
-            "OPENAI_API_KEY": API_KEY,
-            "CHATKIT_API_BASE": f"{upstream}/v1",
-            "CHATKIT_WORKFLOW_ID": "wf_bench",
-            "OIDC_ISSUER": provider.issuer,
-            "OIDC_CLIENT_ID": CLIENT_ID,
-            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "LOGIN_RATE_LIMIT": "100000/minute",
-        }
+        env = bff_env(f"{upstream}/v1", provider.issuer)
         run = {"seconds": args.seconds, "concurrency": args.concurrency}
         for _ in range(args.rounds):
             for name in ("single", "cluster", "sentinel"):
