@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, g, redirect, request, session, url_for
 from werkzeug.exceptions import MethodNotAllowed
 
-from chatkit_bff.apps import upstream_user
+from chatkit_bff.apps import ChatApp, upstream_user
 from chatkit_bff.errors import Forbidden, InvalidRequest, SignInRequired
 from chatkit_bff.identity import Actor, Identity
 from chatkit_bff.json_input import parse_json_object
@@ -77,17 +77,17 @@ def current_user_threads() -> UserThreads:
     svc = services()
     identity, chat_app = require_identity(), current_chat_app()
     svc.app_users.record(identity, chat_app)  # a sign-in from before the mapping existed
-    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), upstream_user(identity, chat_app))
+    return _threads_of(svc, identity, chat_app)
 
 
 def delete_all_my_threads() -> int:
     """Delete every thread of the signed-in user, in every chat app; how many went."""
-    svc = services()
-    identity, owners = require_identity(), ThreadOwners(svc.redis)
-    return sum(
-        UserThreads(svc.chatkit, owners, upstream_user(identity, chat_app)).delete_all()
-        for chat_app in svc.settings.apps
-    )
+    svc, identity = services(), require_identity()
+    return sum(_threads_of(svc, identity, app).delete_all() for app in svc.settings.apps)
+
+
+def _threads_of(svc: Services, identity: Identity, chat_app: ChatApp) -> UserThreads:
+    return UserThreads(svc.chatkit, ThreadOwners(svc.redis), upstream_user(identity, chat_app))
 
 
 def current_actor() -> Actor:
