@@ -52,6 +52,11 @@ def current_chat_app() -> ChatApp:
     return chat_app if chat_app is not None else _catalog().default
 
 
+def chat_app_in(view_args: dict[str, Any]) -> ChatApp | None:
+    """The app that a matched URL's arguments name (None: no such app)."""
+    return _catalog().get(str(view_args.get(APP_ARG, DEFAULT_APP)))
+
+
 def _pull_app(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if not values or APP_ARG not in values:
         return

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from chatkit_bff.errors import (
     BffError,
+    RateLimited,
     StoreUnavailable,
     UpstreamFailed,
     UpstreamUnavailable,
@@ -142,6 +143,11 @@ def _rate_limited(exc: RateLimitExceeded) -> Response:
     )
 
 
+def _our_rate_limit(exc: RateLimited) -> Response:
+    metrics.RATE_LIMITED.labels(metrics.limit_name(request.endpoint)).inc()
+    return _bff_error(exc)
+
+
 def _csrf_error(exc: CSRFError) -> Response:
     return error_response(
         400,
@@ -177,6 +183,7 @@ def register_error_handlers(app: Flask) -> None:
     for outage in OUTAGE_ERRORS:
         app.register_error_handler(outage, _redis_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(RateLimited, _our_rate_limit)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _internal_error)
     app.register_error_handler(HTTPException, _http_error)

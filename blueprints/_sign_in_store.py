@@ -5,6 +5,10 @@ brings back a session that was ended elsewhere while a request was in flight (si
 another tab, back-channel logout, an admin revoke): an unchanged session only has its idle
 timer pushed back when it is read (GETEX) and a changed one is only rewritten if it still
 exists (SET XX). Ids are rotated unconditionally on request (`regenerate`).
+
+An endpoint may have reads *ride along* with the GETEX (`ride_along`): they are sent in the
+same round trip, for the user the sign-in id names, and kept for the view only if that
+sign-in turned out to exist.
 """
 
 from __future__ import annotations
@@ -13,12 +17,17 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
-from flask import Flask, Request, Response, request, session
+from flask import Flask, Request, Response, g, request, session
+from flask.globals import request_ctx
 from flask.sessions import SessionInterface, SessionMixin
+from redis.client import Pipeline
 from werkzeug.datastructures import CallbackDict
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RoutingException
 
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import StoreUnavailable
@@ -93,6 +102,28 @@ def new_session_id(user_id: str | None = None) -> str:
     return f"{user_id}{redis_keys.SIGN_IN_ID_SEPARATOR}{random_part}"
 
 
+#: Queues reads for one endpoint on the sign-in's pipeline, given the user the sign-in id
+#: names and the request's view arguments; returns what the view needs to use their results
+#: (None: nothing to read for these arguments).
+RideAlong = Callable[[Pipeline, str, dict[str, Any]], object | None]
+_RIDDEN = "_sign_in_ride_along"
+
+
+def ride_along_results() -> tuple[object, Sequence[Any]] | None:
+    """What this request's endpoint queued with the sign-in's read, and the results.
+
+    Only present when the sign-in exists; they were read for the user its id names, which the
+    caller still checks against the signed-in identity.
+    """
+    taken: tuple[object, Sequence[Any]] | None = g.pop(_RIDDEN, None)
+    return taken
+
+
+def _named_user(sid: str) -> str | None:
+    user_id, separator, _ = sid.rpartition(redis_keys.SIGN_IN_ID_SEPARATOR)
+    return user_id if separator and user_id else None
+
+
 def _decode(raw: bytes | str | None) -> dict[str, Any] | None:
     if not raw:
         return None
@@ -112,6 +143,13 @@ class RedisSignInInterface(SessionInterface):
         # Nobody signed in yet (a sign-in under way, a CSRF token for the demo sign-in page):
         # kept briefly, so a flood of started sign-ins cannot grow Redis for long.
         self._anonymous_seconds = min(self._idle_seconds, ANONYMOUS_SECONDS)
+        self._ride_alongs: dict[str, RideAlong] = {}
+        self._ride_along_methods: set[str] = set()
+
+    def ride_along(self, endpoint: str, methods: Sequence[str], reads: RideAlong) -> None:
+        """Send `reads` with the sign-in's read on `endpoint` (for these methods)."""
+        self._ride_alongs[endpoint] = reads
+        self._ride_along_methods.update(m.upper() for m in methods)
 
     def _key(self, sid: str) -> str:
         return redis_keys.sign_in(sid)
@@ -122,8 +160,7 @@ class RedisSignInInterface(SessionInterface):
             return ServerSignIn(None, new_session_id(), stored=False, from_cookie=False)
         if _SESSION_ID.fullmatch(sid):
             try:
-                # Reading also pushes back the idle timer: one round trip, not two.
-                data = _decode(self._redis.getex(self._key(sid), ex=self._idle_seconds))
+                data = self._read(request, sid)
             except redis.RedisError as error:
                 log.error("session store unavailable: %s", type(error).__name__)
                 return ServerSignIn(
@@ -132,6 +169,37 @@ class RedisSignInInterface(SessionInterface):
             if data is not None:
                 return ServerSignIn(data, sid, stored=True, from_cookie=True)
         return ServerSignIn(None, new_session_id(), stored=False, from_cookie=True)
+
+    def _read(self, request: Request, sid: str) -> dict[str, Any] | None:
+        # Reading also pushes back the idle timer: one round trip, not two.
+        user_id = _named_user(sid)
+        reads = self._ride_along_for(request) if user_id else None
+        if reads is None or user_id is None:
+            return _decode(self._redis.getex(self._key(sid), ex=self._idle_seconds))
+        ride_along, view_args = reads
+        with self._redis.pipeline(transaction=False) as pipe:
+            pipe.getex(self._key(sid), ex=self._idle_seconds)
+            queued = ride_along(pipe, user_id, view_args)
+            raw, *results = pipe.execute()
+        data = _decode(raw)
+        if data is not None and queued is not None:
+            g.setdefault(_RIDDEN, (queued, results))
+        return data
+
+    def _ride_along_for(self, request: Request) -> tuple[RideAlong, dict[str, Any]] | None:
+        if request.method not in self._ride_along_methods:
+            return None
+        adapter = request_ctx.url_adapter
+        if adapter is None:
+            return None
+        try:
+            rule, view_args = adapter.match(return_rule=True)
+        except (HTTPException, RoutingException):
+            return None  # Flask matches again right after this, and answers the error then
+        ride_along = self._ride_alongs.get(rule.endpoint or "")
+        if ride_along is None or request.method not in (rule.methods or ()):
+            return None
+        return ride_along, dict(view_args)
 
     def regenerate(self, server_session: ServerSignIn, user_id: str | None = None) -> None:
         """Give the session a fresh id (naming `user_id` when signing in), forget the old one."""

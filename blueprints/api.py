@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request, session
+from typing import Any
+
+from flask import Blueprint, Flask, jsonify, request, session
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from redis.client import Pipeline
 
 from chatkit_bff.auth.my_sign_ins import end_my_sign_in, my_sign_ins
 from chatkit_bff.auth.reauthentication import is_recent, reauthentication_url
-from chatkit_bff.chat_sessions.broker import MintRequest
+from chatkit_bff.chat_sessions.broker import MintReads, MintRequest
+from chatkit_bff.chat_sessions.mint_limit import check_mint_limit
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from extensions import limiter
 
-from ._apps import app_route, current_chat_app
+from ._apps import app_route, chat_app_in, current_chat_app
 from ._context import (
-    current_identity,
     current_user_threads,
     delete_all_my_threads,
     json_body,
@@ -23,41 +27,62 @@ from ._context import (
     session_expires_in,
 )
 from ._read_limits import history_limit
+from ._sign_in_store import RedisSignInInterface, ride_along_results
 from ._signin import SESSION_AUTH_TIME, current_handle, sign_out
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 MAX_SECRET_LENGTH = 4096
+MINT_ENDPOINT = "api.create_chatkit_session"
 #: Where a stale sign-in is sent back to after re-authenticating for the delete-all call.
 DELETE_ALL_PAGE = "/account/conversations/delete-all"
 
 
+def _queue_mint_reads(pipe: Pipeline, user_id: str, view_args: dict[str, Any]) -> object | None:
+    chat_app = chat_app_in(view_args)
+    return None if chat_app is None else services().broker.queue_reads(pipe, user_id, chat_app)
+
+
+@bp.record_once
+def _read_mint_with_sign_in(state: BlueprintSetupState) -> None:
+    """A cached secret costs one Redis round trip: the policy and secret come with the sign-in."""
+    interface = state.app.session_interface if isinstance(state.app, Flask) else None
+    if isinstance(interface, RedisSignInInterface):
+        interface.ride_along(MINT_ENDPOINT, ["POST"], _queue_mint_reads)
+
+
 def _mint_request() -> MintRequest:
-    """The user's policy and cached secret, read once per request (the limiter needs the policy)."""
-    if "mint_request" not in g:
-        g.mint_request = services().broker.prepare(require_identity(), current_chat_app())
-    prepared: MintRequest = g.mint_request
-    return prepared
+    """The user's policy and cached secret, read with the sign-in when it could be."""
+    identity, chat_app = require_identity(), current_chat_app()
+    broker = services().broker
+    ridden = ride_along_results()
+    if ridden is not None:
+        reads, results = ridden
+        if isinstance(reads, MintReads) and reads.made_for(identity, chat_app):
+            return broker.finish(reads, results, identity)
+    return broker.prepare(identity, chat_app)
 
 
-def _mint_limit() -> str:
-    return f"{_mint_request().policy.mint_requests_per_minute}/minute"
-
-
-def _user_key() -> str:
-    """Each app counts its own mints (the default app keeps today's counter)."""
-    app = current_chat_app()
+def _check_mint_limit(prepared: MintRequest) -> None:
+    if not limiter.enabled:
+        return
+    # Each app counts its own mints (the default app keeps today's counter).
+    app = prepared.app
     suffix = "" if app.is_default else f":app:{app.slug}"
-    return "user:" + require_identity().user_id + suffix
+    counter = ("bff-limits", f"user:{prepared.identity.user_id}{suffix}", MINT_ENDPOINT)
+    check_mint_limit(limiter.limiter, counter, prepared.policy.mint_requests_per_minute)
+
+
+@limiter.request_filter
+def _counted_in_view() -> bool:
+    """flask-limiter skips the mint endpoint: its view counts the call (`_check_mint_limit`)."""
+    return request.endpoint == MINT_ENDPOINT
 
 
 @app_route(bp, "/chatkit/session", methods=["POST"])
-@limiter.limit(
-    _mint_limit,
-    key_func=_user_key,
-    exempt_when=lambda: current_identity() is None,
-)
 def create_chatkit_session() -> ResponseReturnValue:
+    prepared = _mint_request()
+    _check_mint_limit(prepared)
     body = json_body()
     current = body.get("current_client_secret")
     if current is not None and (not isinstance(current, str) or len(current) > MAX_SECRET_LENGTH):
@@ -73,7 +98,7 @@ def create_chatkit_session() -> ResponseReturnValue:
     # Threads of this chat session will belong to the app's upstream user: say whose it is
     # first (once per process and user: no Redis call after that).
     services().app_users.record(require_identity(), current_chat_app())
-    secret = services().broker.client_secret(_mint_request(), current)
+    secret = services().broker.client_secret(prepared, current)
     return jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
 
 

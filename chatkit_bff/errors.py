@@ -54,6 +54,13 @@ class NotFound(BffError):
     code = "not_found"
 
 
+class RateLimited(BffError):
+    """The caller used up one of its limits; `retry_after` says when it may try again."""
+
+    status = 429
+    code = "rate_limited"
+
+
 class UpstreamFailed(BffError):
     """ChatKit answered, but not with something we can use."""
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import redis
+from redis.client import Pipeline
 from redis.lock import Lock
 
 from chatkit_bff.apps import AppCatalog, ChatApp, upstream_user
@@ -73,6 +75,18 @@ class MintRequest:
     cached: CachedSecret | None
 
 
+@dataclass(frozen=True)
+class MintReads:
+    """Reads for one user's mint request, queued on a pipeline that has not run yet."""
+
+    user_id: str
+    app: ChatApp
+    guess: str | None
+
+    def made_for(self, identity: Identity, app: ChatApp) -> bool:
+        return self.user_id == identity.user_id and self.app.slug == app.slug
+
+
 _REMEMBERED_FINGERPRINTS = 10_000
 
 
@@ -104,30 +118,42 @@ class SessionBroker:
 
     def prepare(self, identity: Identity, app: ChatApp | None = None) -> MintRequest:
         """Read the user's policy in the app (default: the default app), and their cached secret
-        under the key it last had, at once.
+        under the key it last had, at once (see `queue_reads`)."""
+        app = app or self._apps.default
+        with self._redis.pipeline(transaction=False) as pipe:
+            reads = self.queue_reads(pipe, identity.user_id, app)
+            results = pipe.execute()
+        return self.finish(reads, results, identity)
+
+    def queue_reads(self, pipe: Pipeline, user_id: str, app: ChatApp) -> MintReads:
+        """Queue what `prepare` reads on a pipeline (perhaps the sign-in's); `finish` it.
 
         The cache key depends on the policy, so reading both would take two round trips; the
-        guessed key is checked against the fingerprint of the policy just read, and only a
-        match is used (a policy change simply costs the second read).
+        guessed key is checked against the fingerprint of the policy read, and only a match
+        is used (a policy change simply costs a second read).
         """
-        app = app or self._apps.default
-        user_id, slug = identity.user_id, app.slug
-        guess = self._last_fingerprint.get((user_id, slug))
-        with self._redis.pipeline(transaction=False) as pipe:
-            self._policies.queue_layers(pipe, user_id, slug)
-            if guess is not None:
-                self._cache.queue_get(pipe, user_id, slug, guess)
-            results = pipe.execute()
-        policy = self._policies.parse_layers(results, slug).effective
+        guess = self._last_fingerprint.get((user_id, app.slug))
+        self._policies.queue_layers(pipe, user_id, app.slug)
+        if guess is not None:
+            self._cache.queue_get(pipe, user_id, app.slug, guess)
+        return MintReads(user_id, app, guess)
+
+    def finish(self, reads: MintReads, results: Sequence[Any], identity: Identity) -> MintRequest:
+        """The mint request from the results of `queue_reads`, for the user they were read for."""
+        if not reads.made_for(identity, reads.app):
+            raise ValueError("these reads are another user's")
+        user_id, app = reads.user_id, reads.app
+        policy = self._policies.parse_effective(results, app.slug)
         params = session_params(identity, policy, app, self._claim_map)
         key = fingerprint({k: v for k, v in params.items() if k != "user"})
-        if key == guess:
-            cached = self._cache.parse(results[PolicyStore.layer_reads(slug)], user_id, slug, key)
+        if key == reads.guess:
+            raw = results[PolicyStore.layer_reads(app.slug)]
+            cached = self._cache.parse(raw, user_id, app.slug, key)
         else:
-            cached = self._cache.get(user_id, slug, key)
+            cached = self._cache.get(user_id, app.slug, key)
             if len(self._last_fingerprint) >= _REMEMBERED_FINGERPRINTS:
                 self._last_fingerprint.clear()
-            self._last_fingerprint[(user_id, slug)] = key
+            self._last_fingerprint[(user_id, app.slug)] = key
         return MintRequest(identity, app, policy, params, key, cached)
 
     def client_secret(self, request: MintRequest, current: str | None = None) -> CachedSecret:

@@ -6,6 +6,7 @@ An `X-Request-ID` from the client is only believed when it came through the trus
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import time
@@ -56,6 +57,7 @@ def bind_user(user_id: str) -> None:
         context.user = user_hash(user_id)
 
 
+@functools.lru_cache(maxsize=4096)
 def user_hash(user_id: str) -> str:
     return hashlib.sha256(user_id.encode()).hexdigest()[:16]
 

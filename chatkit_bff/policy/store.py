@@ -65,6 +65,7 @@ class StoredLayer:
 
 
 _EMPTY = StoredLayer(values={})
+_REMEMBERED_POLICIES = 4096
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,7 @@ class PolicyStore:
         self._clock = clock
         # Each chat app's defaults from the apps file, until an admin replaces them.
         self._file_app_defaults = dict(app_defaults or {})
+        self._parsed: dict[tuple[object, ...], Policy] = {}
 
     def layers(self, user_id: str, app: str | None = None) -> PolicyLayers:
         """Every layer in one round trip (the app's too, when one is named).
@@ -149,6 +151,21 @@ class PolicyStore:
         if app is None:
             return layers
         return PolicyLayers(layers.defaults, layers.overrides, self._app_layer(app, app_raw[0]))
+
+    def parse_effective(self, results: Any, app: str | None = None) -> Policy:
+        """The effective policy from the first `layer_reads(app)` results of a pipeline.
+
+        Remembered by the stored bytes (a few thousand layer combinations per process), so the
+        hot path parses and merges a policy only when an admin has changed one of its layers.
+        """
+        raw = (app, *results[: self.layer_reads(app)])
+        policy = self._parsed.get(raw)
+        if policy is None:
+            policy = self.parse_layers(results, app).effective
+            if len(self._parsed) >= _REMEMBERED_POLICIES:
+                self._parsed.clear()
+            self._parsed[raw] = policy
+        return policy
 
     def effective(self, user_id: str, app: str | None = None) -> Policy:
         return self.layers(user_id, app).effective
