@@ -130,20 +130,14 @@ def _redis_error(exc: Exception) -> Response:
 
 
 def _rate_limited(exc: RateLimitExceeded) -> Response:
-    metrics.RATE_LIMITED.labels(metrics.limit_name(request.endpoint)).inc()
+    """A flask-limiter refusal, answered as our own."""
     window = exc.limit.limit
     breached = limiter.current_limit
     wait = breached.reset_at - time.time() if breached else window.get_expiry()
-    retry_after = min(max(math.ceil(wait), 1), int(window.get_expiry()))
-    return error_response(
-        429,
-        f"Too many requests: at most {window}. Try again in {retry_after} seconds.",
-        code="rate_limited",
-        retry_after=retry_after,
-    )
+    return _over_limit(RateLimited.waiting(str(window), wait, int(window.get_expiry())))
 
 
-def _our_rate_limit(exc: RateLimited) -> Response:
+def _over_limit(exc: RateLimited) -> Response:
     metrics.RATE_LIMITED.labels(metrics.limit_name(request.endpoint)).inc()
     return _bff_error(exc)
 
@@ -183,7 +177,7 @@ def register_error_handlers(app: Flask) -> None:
     for outage in OUTAGE_ERRORS:
         app.register_error_handler(outage, _redis_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
-    app.register_error_handler(RateLimited, _our_rate_limit)
+    app.register_error_handler(RateLimited, _over_limit)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(InternalServerError, _internal_error)
     app.register_error_handler(HTTPException, _http_error)

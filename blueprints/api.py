@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, request, session
+from flask import Blueprint, Flask, current_app, jsonify, request, session
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from redis.client import Pipeline
@@ -69,7 +69,8 @@ def _check_mint_limit(prepared: MintRequest) -> None:
     # Each app counts its own mints (the default app keeps today's counter).
     app = prepared.app
     suffix = "" if app.is_default else f":app:{app.slug}"
-    counter = ("bff-limits", f"user:{prepared.identity.user_id}{suffix}", MINT_ENDPOINT)
+    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
+    counter = (prefix, f"user:{prepared.identity.user_id}{suffix}", MINT_ENDPOINT)
     check_mint_limit(limiter.limiter, counter, prepared.policy.mint_requests_per_minute)
 
 
@@ -97,7 +98,7 @@ def create_chatkit_session() -> ResponseReturnValue:
     # is the same as a first call; naming the user's own current secret asks for a new one.
     # Threads of this chat session will belong to the app's upstream user: say whose it is
     # first (once per process and user: no Redis call after that).
-    services().app_users.record(require_identity(), current_chat_app())
+    services().app_users.record(prepared.identity, prepared.app)
     secret = services().broker.client_secret(prepared, current)
     return jsonify({"client_secret": secret.client_secret, "expires_at": secret.expires_at})
 

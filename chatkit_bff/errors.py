@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 
@@ -59,6 +60,15 @@ class RateLimited(BffError):
 
     status = 429
     code = "rate_limited"
+
+    @classmethod
+    def waiting(cls, limit: str, wait_seconds: float, window_seconds: int) -> RateLimited:
+        """Refused under `limit` (e.g. "2 per 1 minute"), free again in about `wait_seconds`."""
+        retry_after = min(max(math.ceil(wait_seconds), 1), window_seconds)
+        return cls(
+            f"Too many requests: at most {limit}. Try again in {retry_after} seconds.",
+            retry_after=retry_after,
+        )
 
 
 class UpstreamFailed(BffError):

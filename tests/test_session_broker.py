@@ -229,6 +229,21 @@ def test_mint_limit_answers_429_with_retry_after(
     assert other.new_secret().status_code == 200
 
 
+def test_a_cookie_naming_someone_else_neither_signs_in_nor_uses_up_their_limit(
+    client: FlaskClient, redis_client: redis.Redis
+) -> None:
+    # A sign-in id names its user, and a cached call reads that user's policy with the
+    # sign-in; a made-up id for grace must not count against her limit.
+    override_policy(redis_client, user_id("grace"), {"mint_requests_per_minute": 2})
+    forger = client.application.test_client()
+    forger.set_cookie("session", f"{user_id('grace')}.{'A' * 43}")
+    for _ in range(3):
+        refused = forger.post("/api/chatkit/session", json={"current_client_secret": None})
+        assert refused.status_code in (400, 401)
+    api = signed_in(client)
+    assert [api.new_secret().status_code for _ in range(3)] == [200, 200, 429]
+
+
 def test_no_plaintext_secret_anywhere_in_redis(
     app: Flask, emulator: Emulator, redis_client: redis.Redis
 ) -> None:

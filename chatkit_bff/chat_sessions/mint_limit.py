@@ -7,7 +7,6 @@ per request. The strategy, storage and counter keys are the ones flask-limiter u
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -34,10 +33,5 @@ def check_mint_limit(
     item = _per_minute(per_minute)
     if strategy.hit(item, *counter):
         return
-    window = item.get_expiry()
     reset_at = strategy.get_window_stats(item, *counter).reset_time
-    retry_after = min(max(math.ceil(reset_at - clock()), 1), window)
-    raise RateLimited(
-        f"Too many requests: at most {item}. Try again in {retry_after} seconds.",
-        retry_after=retry_after,
-    )
+    raise RateLimited.waiting(str(item), reset_at - clock(), item.get_expiry())
