@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import copy
 import itertools
+import pickle
 import threading
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .clock import Clock
 from .errors import ApiError, not_found
@@ -114,14 +115,14 @@ class Store:
                 built.append(record)
             for record in built:
                 self._threads[record.thread["id"]] = record
-            return [copy.deepcopy(record.thread) for record in built]
+            return [_detached(record.thread) for record in built]
 
     def add_items(self, thread_id: str, raw_items: list[object]) -> list[ThreadItem]:
         with self._lock:
             record = self._thread_record(thread_id)
             new_items = self._build_items(record, raw_items, "items")
             record.items.extend(new_items)
-            return [copy.deepcopy(entry.item) for entry in new_items]
+            return [_detached(entry.item) for entry in new_items]
 
     def list_threads(self, query: ListQuery) -> ListPage:
         with self._lock:
@@ -134,11 +135,11 @@ class Store:
                 key=lambda record: (record.thread["created_at"], record.sequence),
             )
             page, has_more = paginate(records, lambda record: record.thread["id"], query)
-            return _list_page([copy.deepcopy(record.thread) for record in page], has_more)
+            return _list_page([_detached(record.thread) for record in page], has_more)
 
     def retrieve_thread(self, thread_id: str) -> ChatKitThread:
         with self._lock:
-            return copy.deepcopy(self._thread_record(thread_id).thread)
+            return _detached(self._thread_record(thread_id).thread)
 
     def delete_thread(self, thread_id: str) -> ThreadDeleteResponse:
         with self._lock:
@@ -153,7 +154,7 @@ class Store:
                 key=lambda entry: (entry.item["created_at"], entry.sequence),
             )
             page, has_more = paginate(records, lambda entry: entry.item["id"], query)
-            return _list_page([copy.deepcopy(entry.item) for entry in page], has_more)
+            return _list_page([_detached(entry.item) for entry in page], has_more)
 
     def _thread_record(self, thread_id: str) -> _ThreadRecord:
         record = self._threads.get(thread_id)
@@ -182,13 +183,23 @@ class Store:
         return built
 
     def _render_session(self, record: _SessionRecord) -> ChatSession:
-        session = copy.deepcopy(record.session)
+        session = _detached(record.session)
         if record.cancelled:
             session["status"] = "cancelled"
             session["client_secret"] = ""
         elif self.clock.now() >= session["expires_at"]:
             session["status"] = "expired"
         return session
+
+
+_Value = TypeVar("_Value")
+
+
+def _detached(value: _Value) -> _Value:
+    """A deep copy of stored JSON, so callers never share the store's objects. Pickle copies at
+    C speed: `copy.deepcopy` made a page of 100 items cost the emulator about 5 ms."""
+    copied: _Value = pickle.loads(pickle.dumps(value, pickle.HIGHEST_PROTOCOL))  # noqa: S301 - our own bytes
+    return copied
 
 
 def _list_page(data: list[ChatKitThread] | list[ThreadItem], has_more: bool) -> ListPage:
