@@ -37,7 +37,14 @@ def process(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
 def emulator(latency_ms: int, api_key: str) -> Iterator[str]:
     port = free_port()
     env = {"EMULATOR_LATENCY_MS": str(latency_ms), "EMULATOR_API_KEY": api_key}
-    args = [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", str(port)]
+    # gunicorn rather than `python -m emulator`: the hosted API keeps connections open, and
+    # werkzeug's server closes each one, which would add a connect to every call measured.
+    # One worker, since the emulator's state lives in its process.
+    args = [
+        sys.executable, "-m", "gunicorn", "--workers", "1", "--worker-class", "gthread",
+        "--threads", "16", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+        "emulator.app:create_app()",
+    ]  # fmt: skip
     with process(args, env, port) as url:
         yield url
 
