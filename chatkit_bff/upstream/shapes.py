@@ -37,36 +37,37 @@ def _object(value: Any, where: str) -> dict[str, Any]:
     return value
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-_KIND_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "string": lambda value: isinstance(value, str),
-    "integer": _is_int,
-    "number": _is_number,
-    "boolean": lambda value: isinstance(value, bool),
-    "object": lambda value: isinstance(value, dict),
-    "array": lambda value: isinstance(value, list),
+_INTEGER = "integer"
+_NUMBER = "number"
+_KIND_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    _INTEGER: int,
+    _NUMBER: (int, float),
+    "boolean": bool,
+    "object": dict,
+    "array": list,
 }
+_MISSING = object()
 
 
 def _field(obj: dict[str, Any], key: str, where: str, kind: str, *, nullable: bool = False) -> Any:
-    path = f"{where}.{key}"
-    if key not in obj:
+    # Runs for every field of every item (tens of thousands per transcript): the path is
+    # only put together when there is a problem to report.
+    value = obj.get(key, _MISSING)
+    if value is None and nullable:
+        return None
+    if value is _MISSING:
         if nullable:
             obj[key] = None
             return None
-        _fail(path, "is missing")
-    value = obj[key]
-    if value is None and nullable:
-        return None
-    if not _KIND_CHECKS[kind](value):
-        _fail(path, f"is not {'a null or ' if nullable else 'a '}{kind}")
+        _fail(f"{where}.{key}", "is missing")
+    if not isinstance(value, _KIND_TYPES[kind]) or (
+        isinstance(value, bool) and kind in (_INTEGER, _NUMBER)
+    ):
+        wanted = (
+            f"a null or {kind}" if nullable else f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+        )
+        _fail(f"{where}.{key}", f"is not {wanted}")
     return value
 
 
@@ -78,8 +79,11 @@ def _literal(obj: dict[str, Any], key: str, where: str, allowed: Collection[str]
 
 
 def _list_of_objects(obj: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
-    values = _field(obj, key, where, "array")
-    return [_object(value, f"{where}.{key}[{index}]") for index, value in enumerate(values)]
+    values: list[Any] = _field(obj, key, where, "array")
+    for index, value in enumerate(values):
+        if not isinstance(value, dict):
+            _fail(f"{where}.{key}[{index}]", "is not a JSON object")
+    return values
 
 
 def _enabled_flag(obj: dict[str, Any], key: str, where: str) -> dict[str, Any]:
