@@ -18,8 +18,9 @@ PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "al
 
 
 @pytest.fixture
-def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]]]:
-    """A forward proxy on loopback and the absolute URLs it was asked for."""
+def proxied(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """`HTTP_PROXY` names a forward proxy on loopback; yields the absolute URLs it was asked
+    for (the suite's own calls to the emulator go through it too)."""
     for name in PROXY_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     asked: list[str] = []
@@ -47,19 +48,15 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, list[str]]]:
         return [answer.content]
 
     with serve_in_thread(forward) as live:
-        yield live.url, asked
+        monkeypatch.setenv("HTTP_PROXY", live.url)
+        yield asked
     direct.close()
 
 
 def test_calls_go_through_the_proxy_the_environment_names(
-    proxy: tuple[str, list[str]],
-    make_client: MakeClient,
-    emulator: Emulator,
-    monkeypatch: pytest.MonkeyPatch,
+    proxied: list[str], make_client: MakeClient, emulator: Emulator
 ) -> None:
-    proxy_url, asked = proxy
     thread = emulator.seed_thread("user_proxied", title="Through the proxy")
-    monkeypatch.setenv("HTTP_PROXY", proxy_url)
     client = make_client()
 
     fetched = client.retrieve_thread(thread["id"])
@@ -67,22 +64,20 @@ def test_calls_go_through_the_proxy_the_environment_names(
 
     assert fetched["title"] == "Through the proxy"
     assert page["object"] == "list"
-    assert asked == [
+    assert [url for url in proxied if url.startswith(emulator.api_url)] == [
         f"{emulator.api_url}/chatkit/threads/{thread['id']}",
         f"{emulator.api_url}/chatkit/threads/{thread['id']}/items?limit=10",
     ]
 
 
 def test_no_proxy_sends_calls_straight_to_the_api(
-    proxy: tuple[str, list[str]],
+    proxied: list[str],
     make_client: MakeClient,
     emulator: Emulator,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    proxy_url, asked = proxy
-    thread = emulator.seed_thread("user_direct", title="Straight there")
-    monkeypatch.setenv("HTTP_PROXY", proxy_url)
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    thread = emulator.seed_thread("user_direct", title="Straight there")
 
     assert make_client().retrieve_thread(thread["id"])["title"] == "Straight there"
-    assert asked == []
+    assert [url for url in proxied if url.startswith(emulator.api_url)] == []
