@@ -7,6 +7,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,14 +24,23 @@ from testing.servers import free_port, wait_for_port  # noqa: E402
 
 @contextmanager
 def process(args: list[str], env: dict[str, str], port: int) -> Iterator[str]:
-    """Run a server process until the block ends; yield its base URL."""
-    proc = subprocess.Popen(args, env={**os.environ, **env}, cwd=ROOT)
-    try:
-        wait_for_port(port, timeout=30)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+    """Run a server process until the block ends; yield its base URL. Its output (an access
+    log line per request) goes to a temporary file, shown only if the server fails to start."""
+    with tempfile.TemporaryFile("w+") as output:
+        proc = subprocess.Popen(
+            args, env={**os.environ, **env}, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT
+        )
+        try:
+            try:
+                wait_for_port(port, timeout=30)
+            except TimeoutError:
+                output.seek(0)
+                sys.stderr.write(output.read()[-4000:])
+                raise
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=15)
 
 
 @contextmanager
