@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+from werkzeug.datastructures import EnvironHeaders
 
 from testing.servers import serve_in_thread
 
@@ -29,15 +30,12 @@ def proxied(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     def forward(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         asked.append(environ["REQUEST_URI"])
+        incoming = EnvironHeaders(environ)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         answer = direct.request(
             environ["REQUEST_METHOD"],
             environ["REQUEST_URI"],
-            headers={
-                name: environ["HTTP_" + name.upper().replace("-", "_")]
-                for name in FORWARDED_HEADERS
-                if "HTTP_" + name.upper().replace("-", "_") in environ
-            },
+            headers={name: incoming[name] for name in FORWARDED_HEADERS if name in incoming},
             data=environ["wsgi.input"].read(length) if length else None,
             timeout=10,
         )
