@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from chatkit_bff.errors import InvalidRequest, NotFound
@@ -135,11 +137,24 @@ class UserThreads:
     def transcript(
         self, thread_id: str, query: PageQuery, on_page: PageSink | None = None
     ) -> tuple[ChatKitThread, ThreadItemListPage]:
-        """The thread (title, status) and a page of its items: one upstream call per 100 items
-        after the thread's. `on_page` sees each upstream page as it arrives, while the next one
-        is fetched."""
-        thread = self.get(thread_id)
-        return thread, self._items(thread_id, query, on_page)
+        """The thread (title, status) and a page of its items: one upstream call per 100 items,
+        the first one made while the thread is read. `on_page` sees each upstream page as it
+        arrives, while the next one is fetched.
+
+        Nothing of the items is used, and no second page is asked for, before the thread is
+        known to be the user's; another user's thread is "not found" whatever its items gave.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="thread-read") as pool:
+            # The request's context (its id, sent upstream) goes with the call.
+            reading: Future[ChatKitThread] = pool.submit(
+                contextvars.copy_context().run, self.get, thread_id
+            )
+            try:
+                page = self._items(thread_id, query, on_page, first_page_check=reading.result)
+            except Exception:
+                reading.result()  # the owner check answers first
+                raise
+            return reading.result(), page
 
     def everything(
         self, thread_id: str, max_items: int = EXPORT_MAX_ITEMS
@@ -197,7 +212,11 @@ class UserThreads:
     # --- items ------------------------------------------------------------------------------
 
     def _items(
-        self, thread_id: str, query: PageQuery, on_page: PageSink | None = None
+        self,
+        thread_id: str,
+        query: PageQuery,
+        on_page: PageSink | None = None,
+        first_page_check: Callable[[], object] | None = None,
     ) -> ThreadItemListPage:
         if query.limit is None or query.limit <= UPSTREAM_MAX_LIMIT:
             with self._thread_call(thread_id):
@@ -208,10 +227,18 @@ class UserThreads:
                     after=query.after,
                     before=query.before,
                 )
+            if first_page_check is not None:
+                first_page_check()
             if on_page is not None:
                 on_page(page["data"], False)
             return page
-        return self._walk(thread_id, query, limit=query.limit, on_page=on_page)
+        return self._walk(
+            thread_id,
+            query,
+            limit=query.limit,
+            on_page=on_page,
+            first_page_check=first_page_check,
+        )
 
     def _walk(
         self,
@@ -220,8 +247,10 @@ class UserThreads:
         *,
         limit: int | None,
         on_page: PageSink | None = None,
+        first_page_check: Callable[[], object] | None = None,
     ) -> ThreadItemListPage:
-        """Up to `limit` items (None: all) from the cursor on, one upstream page at a time."""
+        """Up to `limit` items (None: all) from the cursor on, one upstream page at a time;
+        `first_page_check` runs once the first page is in, before it is used."""
         backwards = query.before is not None and query.after is None
         after, before = query.after, query.before
         collected: list[ThreadItem] = []
@@ -235,6 +264,9 @@ class UserThreads:
                 page = self._chatkit.list_items(
                     thread_id, limit=want, order=query.order, after=after, before=before
                 )
+            if first_page_check is not None:
+                first_page_check()
+                first_page_check = None
             if on_page is not None and page["data"]:
                 on_page(page["data"], backwards)
             if backwards:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -219,7 +220,7 @@ def test_a_transcript_view_costs_at_most_two_upstream_calls(
 
     page = read_page(grace.get(f"/threads/{thread['id']}").get_data(as_text=True))
     assert len(page.item_classes) == 100
-    assert upstream_calls(emulator) == [
+    assert sorted(upstream_calls(emulator)) == [
         f"GET /v1/chatkit/threads/{thread['id']}",
         f"GET /v1/chatkit/threads/{thread['id']}/items",
     ]
@@ -227,6 +228,27 @@ def test_a_transcript_view_costs_at_most_two_upstream_calls(
     emulator.clear_requests()
     grace.get(page.pager["next"])
     assert len(upstream_calls(emulator)) == 2
+
+
+def test_a_transcript_page_waits_for_one_upstream_round_trip_not_two(
+    grace: FlaskClient, emulator: Emulator, grace_id: str
+) -> None:
+    thread = long_thread(emulator, grace_id, 30)
+    # Both calls (the thread, its items) answer after 600 ms: one after the other is 1.2 s.
+    emulator.script_faults(
+        {
+            "status": 200,
+            "count": 2,
+            "delay_ms": 600,
+            "path_prefix": f"/v1/chatkit/threads/{thread['id']}",
+        }
+    )
+    started = time.monotonic()
+    response = grace.get(f"/threads/{thread['id']}")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert len(read_page(response.get_data(as_text=True)).item_classes) == 30
+    assert elapsed < 1.1, f"{elapsed:.2f} s: the thread and its items were read one after the other"
 
 
 # --- someone else's thread -----------------------------------------------------------------
@@ -259,6 +281,20 @@ def test_another_users_thread_is_not_found_on_every_page_and_survives(
     assert theirs_page == mine.replace(missing, theirs["id"])
     assert not [r for r in emulator.requests() if r["method"] == "DELETE"]
     assert emulator.api("GET", f"/chatkit/threads/{theirs['id']}").status_code == 200
+
+
+def test_another_users_long_thread_is_not_found_after_a_single_page_of_items(
+    grace: FlaskClient, emulator: Emulator, alan_id: str
+) -> None:
+    theirs = long_thread(emulator, alan_id, 250)
+    emulator.clear_requests()
+
+    response = grace.get(f"/threads/{theirs['id']}?limit=1000")
+    assert response.status_code == 404
+    assert "Question number" not in response.get_data(as_text=True)
+    # The first page is read while the owner is checked; no more once it is known.
+    item_calls = [c for c in upstream_calls(emulator) if c.endswith("/items")]
+    assert len(item_calls) <= 1
 
 
 # --- delete ----------------------------------------------------------------------------------
