@@ -6,6 +6,7 @@ import contextvars
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import TypeVar
 
 from chatkit_bff.errors import InvalidRequest, NotFound
 from chatkit_bff.threads.export import EXPORT_MAX_ITEMS, too_many_items
@@ -31,6 +32,7 @@ MAX_DELETE_ROUNDS = 1000
 #: Told each upstream page of items as it arrives: its items, and True when they come before
 #: the items of the pages told so far (a walk backwards from a `before` cursor).
 PageSink = Callable[[list[ThreadItem], bool], None]
+_Read = TypeVar("_Read")
 
 
 def thread_not_found() -> NotFound:
@@ -112,6 +114,27 @@ class UserThreads:
             self._owners.forget(thread_id)
             raise thread_not_found() from None
 
+    def _beside_thread(
+        self, thread_id: str, read: Callable[[Callable[[], object]], _Read]
+    ) -> tuple[ChatKitThread, _Read]:
+        """The thread, and what `read(check)` reads of its items meanwhile.
+
+        `read` calls `check` once its first upstream page is in, before using it or asking for
+        another: `check` waits for the thread and raises "not found" unless it is the user's.
+        Another user's thread is "not found" whatever its items gave.
+        """
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="thread-read") as pool:
+            # The request's context (its id, sent upstream) goes with the call.
+            reading: Future[ChatKitThread] = pool.submit(
+                contextvars.copy_context().run, self.get, thread_id
+            )
+            try:
+                result = read(reading.result)
+            except Exception:
+                reading.result()  # the owner check answers first
+                raise
+            return reading.result(), result
+
     def get(self, thread_id: str) -> ChatKitThread:
         """The thread, fetched fresh (title and status change), if it is the user's."""
         with self._thread_call(thread_id):
@@ -139,30 +162,22 @@ class UserThreads:
     ) -> tuple[ChatKitThread, ThreadItemListPage]:
         """The thread (title, status) and a page of its items: one upstream call per 100 items,
         the first one made while the thread is read. `on_page` sees each upstream page as it
-        arrives, while the next one is fetched.
-
-        Nothing of the items is used, and no second page is asked for, before the thread is
-        known to be the user's; another user's thread is "not found" whatever its items gave.
-        """
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="thread-read") as pool:
-            # The request's context (its id, sent upstream) goes with the call.
-            reading: Future[ChatKitThread] = pool.submit(
-                contextvars.copy_context().run, self.get, thread_id
-            )
-            try:
-                page = self._items(thread_id, query, on_page, first_page_check=reading.result)
-            except Exception:
-                reading.result()  # the owner check answers first
-                raise
-            return reading.result(), page
+        arrives, while the next one is fetched."""
+        return self._beside_thread(
+            thread_id, lambda check: self._items(thread_id, query, on_page, first_page_check=check)
+        )
 
     def everything(
         self, thread_id: str, max_items: int = EXPORT_MAX_ITEMS
     ) -> tuple[ChatKitThread, list[ThreadItem]]:
         """The thread and all its items, oldest first (for exports), if there are at most
         `max_items`; more is a 422 that says so (reading stops one item past the cap)."""
-        thread = self.get(thread_id)
-        page = self._walk(thread_id, PageQuery(order="asc"), limit=max_items + 1)
+        thread, page = self._beside_thread(
+            thread_id,
+            lambda check: self._walk(
+                thread_id, PageQuery(order="asc"), limit=max_items + 1, first_page_check=check
+            ),
+        )
         if len(page["data"]) > max_items:
             raise too_many_items(max_items)
         return thread, page["data"]

@@ -287,14 +287,14 @@ def test_another_users_long_thread_is_not_found_after_a_single_page_of_items(
     grace: FlaskClient, emulator: Emulator, alan_id: str
 ) -> None:
     theirs = long_thread(emulator, alan_id, 250)
-    emulator.clear_requests()
-
-    response = grace.get(f"/threads/{theirs['id']}?limit=1000")
-    assert response.status_code == 404
-    assert "Question number" not in response.get_data(as_text=True)
-    # The first page is read while the owner is checked; no more once it is known.
-    item_calls = [c for c in upstream_calls(emulator) if c.endswith("/items")]
-    assert len(item_calls) <= 1
+    for path in ("?limit=1000", "/export?format=json"):
+        emulator.clear_requests()
+        response = grace.get(f"/threads/{theirs['id']}{path}")
+        assert response.status_code == 404, path
+        assert "Question number" not in response.get_data(as_text=True)
+        # The first page is read while the owner is checked; no more once it is known.
+        item_calls = [c for c in upstream_calls(emulator) if c.endswith("/items")]
+        assert len(item_calls) <= 1, path
 
 
 # --- delete ----------------------------------------------------------------------------------
