@@ -153,8 +153,17 @@ class UserThreads:
             raise thread_not_found()
 
     def items(self, thread_id: str, query: PageQuery) -> ThreadItemListPage:
-        """A page of the thread's items; a `limit` above the upstream's 100 walks its pages."""
-        self.check_owner(thread_id)
+        """A page of the thread's items; a `limit` above the upstream's 100 walks its pages.
+
+        An owner not memoized is read while the first page is (one round trip, not two)."""
+        owner = self._owners.owner(thread_id)
+        if owner is None:
+            _, page = self._beside_thread(
+                thread_id, lambda check: self._items(thread_id, query, first_page_check=check)
+            )
+            return page
+        if owner != self.user_id:
+            raise thread_not_found()
         return self._items(thread_id, query)
 
     def transcript(

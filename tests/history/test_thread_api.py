@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 
 from chatkit_bff import redis_keys
 from testing.emulator import Emulator
+from testing.items import mixed_items
 from tests.history.conftest import SeedThreads
 from tests.support.flows import ApiCaller, dev_sign_in
 
@@ -146,6 +148,37 @@ def test_ownership_is_remembered_for_a_few_minutes(
     emulator.clear_requests()
     api.get(f"/api/threads/{thread['id']}/items")
     assert [r["path"] for r in emulator.requests()] == [f"/v1/chatkit/threads/{thread['id']}/items"]
+
+
+def test_items_of_a_thread_not_yet_seen_wait_for_one_upstream_round_trip(
+    api: ApiCaller, emulator: Emulator, grace_id: str, alan_id: str
+) -> None:
+    [mine, theirs] = emulator.seed(
+        [
+            {"user": grace_id, "title": "Mine", "items": mixed_items(12)},
+            {"user": alan_id, "title": "Theirs", "items": mixed_items(5)},
+        ]
+    )
+    # The owner check (the thread) and the items answer after 600 ms each: 1.2 s in turn.
+    emulator.script_faults(
+        {
+            "status": 200,
+            "count": 2,
+            "delay_ms": 600,
+            "path_prefix": f"/v1/chatkit/threads/{mine['id']}",
+        }
+    )
+    started = time.monotonic()
+    response = api.get(f"/api/threads/{mine['id']}/items")
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert len(response.get_json()["data"]) == 12
+    assert elapsed < 1.1, f"{elapsed:.2f} s: the owner and the items were read one after the other"
+
+    # Another user's items were read beside the owner check, and are not shown.
+    refused = api.get(f"/api/threads/{theirs['id']}/items")
+    assert refused.status_code == 404
+    assert "Question" not in refused.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
