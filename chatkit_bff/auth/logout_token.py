@@ -14,6 +14,9 @@ from joserfc.jwt import JWTClaimsRegistry
 
 BACKCHANNEL_LOGOUT_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 LOGOUT_TOKEN_TYPES = {"logout+jwt", "application/logout+jwt"}
+#: The generic type says only "a JWT" (RFC 7519 §5.1): Keycloak before 25 and others send it on
+#: logout tokens. The claims tell such a token from an ID token (`events`, and no `nonce`).
+GENERIC_TYPES = {"jwt", "application/jwt"}
 #: A logout token older than this is refused even without `exp` (and replay memory ends).
 MAX_AGE_SECONDS = 300
 MAX_TOKEN_LENGTH = 16 * 1024
@@ -43,8 +46,11 @@ def _header(token: str) -> dict[str, Any]:
 
 
 def _check_type(header: dict[str, Any]) -> None:
+    """A token typed as another kind of JWT (an access token, say) is not a logout token."""
     typ = header.get("typ")
-    if typ is not None and (not isinstance(typ, str) or typ.lower() not in LOGOUT_TOKEN_TYPES):
+    if typ is None:
+        return
+    if not isinstance(typ, str) or typ.lower() not in LOGOUT_TOKEN_TYPES | GENERIC_TYPES:
         raise LogoutTokenRejected("the logout token's typ header is not logout+jwt")
 
 
