@@ -13,6 +13,9 @@ from chatkit_bff.apps import AppCatalog, load_catalog
 from chatkit_bff.csp_sources import is_valid_frame_ancestor
 from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
 
+#: How the client may authenticate at the provider's token endpoint (RFC 6749 §2.3.1).
+OIDC_TOKEN_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+
 AppEnv = Literal["production", "development"]
 
 DEFAULT_API_BASE = "https://api.openai.com/v1"
@@ -45,6 +48,8 @@ class Settings:
     oidc_client_id: str | None
     oidc_client_secret: str | None
     oidc_scopes: str
+    #: `client_secret_basic` or `client_secret_post`; None follows the discovery document.
+    oidc_token_auth_method: str | None
     admin_groups: frozenset[str]
     admin_emails: frozenset[str]
     admin_claim: str
@@ -226,6 +231,13 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         problems.append("OIDC_CLIENT_ID is required when OIDC_ISSUER is set")
     if issuer and production and not issuer.startswith("https://"):
         problems.append("OIDC_ISSUER must use https in production")
+    token_auth_method = (env.get("OIDC_TOKEN_AUTH_METHOD") or "").strip() or None
+    if token_auth_method not in (None, *OIDC_TOKEN_AUTH_METHODS):
+        problems.append(
+            "OIDC_TOKEN_AUTH_METHOD must be client_secret_basic or client_secret_post, "
+            f"got {token_auth_method!r}"
+        )
+        token_auth_method = None
 
     frame_ancestors = tuple(env.get("FRAME_ANCESTORS", "'self'").split()) or ("'self'",)
     problems.extend(
@@ -268,6 +280,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         oidc_client_id=client_id,
         oidc_client_secret=client_secret,
         oidc_scopes=env.get("OIDC_SCOPES") or "openid email profile",
+        oidc_token_auth_method=token_auth_method,
         admin_groups=_split_list(env.get("ADMIN_GROUPS")),
         admin_emails=frozenset(e.lower() for e in _split_list(env.get("ADMIN_EMAILS"))),
         admin_claim=(env.get("ADMIN_CLAIM") or "groups").strip(),

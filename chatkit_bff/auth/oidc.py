@@ -20,6 +20,11 @@ from flask import Flask
 from joserfc.errors import ExpiredTokenError, JoseError
 from joserfc.jwk import KeySet
 
+from chatkit_bff.auth.client_auth import (
+    NoUsableTokenAuthMethod,
+    encode_client_secret_basic,
+    token_auth_method,
+)
 from chatkit_bff.auth.userinfo import (
     UserInfoRejected,
     UserInfoUnavailable,
@@ -59,6 +64,8 @@ class RelyingParty:
     client: Any  # authlib FlaskOAuth2App
     issuer: str
     client_id: str
+    #: `OIDC_TOKEN_AUTH_METHOD`, or None to follow the discovery document.
+    configured_token_auth_method: str | None = None
     _jwks_refreshed_at: float = float("-inf")
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -77,6 +84,12 @@ class RelyingParty:
             if not isinstance(metadata.get(endpoint), str):
                 self.client.server_metadata.pop("_loaded_at", None)
                 raise ProviderMisconfigured(f"the discovery document has no {endpoint}")
+        try:
+            method = token_auth_method(self.configured_token_auth_method, metadata)
+        except NoUsableTokenAuthMethod as error:
+            raise ProviderMisconfigured(str(error)) from error
+        # authlib builds the token request's client from these at each call.
+        self.client.client_kwargs["token_endpoint_auth_method"] = method
         return metadata
 
     @property
@@ -170,8 +183,14 @@ def register_oidc_client(app: Flask, settings: Settings) -> RelyingParty:
             "code_challenge_method": "S256",
             "default_timeout": HTTP_TIMEOUT_SECONDS,
         },
+        client_auth_methods=[("client_secret_basic", encode_client_secret_basic)],
     )
-    party = RelyingParty(client, settings.oidc_issuer, settings.oidc_client_id)
+    party = RelyingParty(
+        client,
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        configured_token_auth_method=settings.oidc_token_auth_method,
+    )
     app.extensions[_EXTENSION] = party
     return party
 
@@ -212,6 +231,15 @@ _PROVIDER_ERRORS = {
         "sign_in_required",
         "Please sign in at the identity provider",
         "The identity provider needs you to sign in again.",
+    ),
+    # The token endpoint refused this site's own credentials (secret or auth method): no one
+    # can sign in until the configuration is fixed, and trying again will not help.
+    "invalid_client": SignInFailure(
+        502,
+        "provider_rejected_client",
+        "Sign-in is not set up correctly",
+        "The identity provider did not accept this site's credentials, so nobody can sign in "
+        "until an administrator fixes the configuration.",
     ),
 }
 
@@ -278,7 +306,12 @@ def describe_failure(error: Exception) -> SignInFailure:
 
 def log_failure(error: Exception) -> None:
     """Log what went wrong, naming the check that failed but never a token or code."""
-    if isinstance(error, OAuthError):
+    if isinstance(error, OAuthError) and error.error == "invalid_client":
+        log.error(
+            "sign-in unavailable: the provider refused our client credentials (invalid_client):"
+            " check OIDC_CLIENT_ID, OIDC_CLIENT_SECRET and OIDC_TOKEN_AUTH_METHOD"
+        )
+    elif isinstance(error, OAuthError):
         log.warning("sign-in refused: %s (%s)", type(error).__name__, error.error)
     elif isinstance(error, JoseError):
         claim = getattr(error, "claim", None) or "signature"

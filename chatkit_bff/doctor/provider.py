@@ -6,6 +6,7 @@ from typing import Any
 
 import requests
 
+from chatkit_bff.auth.client_auth import NoUsableTokenAuthMethod, token_auth_method
 from chatkit_bff.auth.oidc import discovery_url
 from chatkit_bff.settings import Settings
 
@@ -87,6 +88,7 @@ def check_provider(settings: Settings, http: requests.Session | None = None) -> 
                 None if present or not required else "Use a provider with the code flow.",
             )
         )
+    checks.append(_token_auth(settings.oidc_token_auth_method, metadata))
     if not settings.oidc_client_secret:
         checks.append(
             Check(
@@ -118,3 +120,28 @@ def _jwks(http: requests.Session, jwks_uri: object) -> Check:
     if not isinstance(keys, list) or not keys:
         return Check("provider", "JWKS", "fail", f"{jwks_uri} holds no keys", None)
     return Check("provider", "JWKS", "ok", f"{len(keys)} signing key(s) at {jwks_uri}")
+
+
+def _token_auth(configured: str | None, metadata: dict[str, Any]) -> Check:
+    """How the client will authenticate at the token endpoint, and whether the provider says so."""
+    try:
+        method = token_auth_method(configured, metadata)
+    except NoUsableTokenAuthMethod as error:
+        return Check(
+            "provider",
+            "token endpoint auth",
+            "fail",
+            str(error),
+            "Allow client_secret_basic or client_secret_post for this client at the provider.",
+        )
+    advertised = metadata.get("token_endpoint_auth_methods_supported")
+    if configured and isinstance(advertised, list) and configured not in advertised:
+        return Check(
+            "provider",
+            "token endpoint auth",
+            "warn",
+            f"OIDC_TOKEN_AUTH_METHOD is {configured}, which the discovery document does not list",
+            f"The provider lists {', '.join(map(str, advertised))}.",
+        )
+    source = "OIDC_TOKEN_AUTH_METHOD" if configured else "the discovery document"
+    return Check("provider", "token endpoint auth", "ok", f"{method} (from {source})")

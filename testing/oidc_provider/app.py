@@ -70,7 +70,7 @@ def create_provider(config: ProviderConfig) -> Flask:
 
     @app.get("/.well-known/openid-configuration")
     def discovery() -> Response:
-        return jsonify(provider_metadata(state.issuer))
+        return jsonify(provider_metadata(state.issuer, state.advertised_token_auth_methods))
 
     @app.get("/jwks")
     def jwks() -> Response:

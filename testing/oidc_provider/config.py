@@ -30,6 +30,9 @@ class ProviderClient:
     backchannel_logout_uri: str | None = None
     #: Answer UserInfo as a signed JWT (``application/jwt``) with this algorithm.
     userinfo_signed_response_alg: str | None = None
+    #: The one token endpoint auth method accepted from this client (RFC 7591 §2); None: any
+    #: the provider supports.
+    token_endpoint_auth_method: str | None = None
 
 
 @dataclass

@@ -9,8 +9,10 @@ from .keys import ALGORITHM
 from .records import TOKEN_ENDPOINT_AUTH_METHODS
 
 
-def provider_metadata(issuer: str) -> dict[str, Any]:
-    return {
+def provider_metadata(
+    issuer: str, token_auth_methods: tuple[str, ...] | None = TOKEN_ENDPOINT_AUTH_METHODS
+) -> dict[str, Any]:
+    metadata = {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
@@ -24,10 +26,13 @@ def provider_metadata(issuer: str) -> dict[str, Any]:
         "code_challenge_methods_supported": ["S256"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
         "userinfo_signing_alg_values_supported": [ALGORITHM],
-        "token_endpoint_auth_methods_supported": list(TOKEN_ENDPOINT_AUTH_METHODS),
+        "token_endpoint_auth_methods_supported": list(token_auth_methods or ()),
         "scopes_supported": list(SUPPORTED_SCOPES),
         "claims_supported": list(SUPPORTED_CLAIMS),
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": False,
     }
+    if token_auth_methods is None:
+        del metadata["token_endpoint_auth_methods_supported"]
+    return metadata

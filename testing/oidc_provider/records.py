@@ -51,7 +51,12 @@ class RegisteredClient:
         return hmac.compare_digest(client_secret, self.registration.client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return endpoint == "token" and method in TOKEN_ENDPOINT_AUTH_METHODS
+        registered = self.registration.token_endpoint_auth_method
+        return (
+            endpoint == "token"
+            and method in TOKEN_ENDPOINT_AUTH_METHODS
+            and registered in (None, method)
+        )
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code"

@@ -14,7 +14,13 @@ from .claims import DEFAULT, Removed
 from .config import ProviderClient, ProviderConfig, ProviderUser
 from .keys import SigningKeys
 from .logout_tokens import LOGOUT_TOKEN_TYP, logout_token_claims
-from .records import IssuedCode, IssuedToken, RegisteredClient, SignIn
+from .records import (
+    TOKEN_ENDPOINT_AUTH_METHODS,
+    IssuedCode,
+    IssuedToken,
+    RegisteredClient,
+    SignIn,
+)
 
 
 @dataclass
@@ -35,6 +41,9 @@ class ProviderState:
     userinfo_delay: float = 0.0
     #: Sign the next ID token only with a key that is not in the JWKS.
     sign_with_foreign_key_next: bool = False
+    #: What the discovery document lists as `token_endpoint_auth_methods_supported` (None: the
+    #: field is left out, which means client_secret_basic).
+    advertised_token_auth_methods: tuple[str, ...] | None = TOKEN_ENDPOINT_AUTH_METHODS
     #: Also send Back-Channel Logout to the session's clients when the end-session endpoint ends it.
     backchannel_logout_on_end_session: bool = False
     #: Live provider login sessions: sid -> sub.

@@ -127,6 +127,22 @@ def test_the_provider_checks_and_the_urls_to_register(
             healthy.output
         )
         assert "OpenAI domain allowlist: chat.example.com" in healthy.output
+        assert (
+            "[ok  ] provider: token endpoint auth: client_secret_basic (from the discovery "
+            "document)"
+        ) in healthy.output
+
+        provider.state.advertised_token_auth_methods = ("private_key_jwt",)
+        unusable = doctor(config)
+        assert unusable.exit_code == 1
+        assert "[FAIL] provider: token endpoint auth: the provider's token endpoint accepts " in (
+            unusable.output
+        )
+        provider.state.advertised_token_auth_methods = ("client_secret_basic",)
+        named = doctor({**config, "OIDC_TOKEN_AUTH_METHOD": "client_secret_post"})
+        assert (
+            "[WARN] provider: token endpoint auth: OIDC_TOKEN_AUTH_METHOD is client_secret_post,"
+        ) in named.output
 
         provider.state.issuer = "https://login.example.com"  # its documents now name another
         mismatch = doctor(config)
