@@ -117,7 +117,9 @@ def identity_from_claims(
     claims = {k: storable_text(v) if isinstance(v, str) else v for k, v in claims.items()}
     issuer, subject = str(claims["iss"]), str(claims["sub"])
     email = claims.get("email")
-    email_verified = claims.get("email_verified") is True
+    # Some providers (Amazon Cognito's UserInfo) send the boolean as the string "true".
+    verified = claims.get("email_verified")
+    email_verified = verified is True or (isinstance(verified, str) and verified.lower() == "true")
     groups = tuple(storable_text(g) for g in claim_strings(claims, admin_claim))
     is_admin = bool(set(groups) & set(admin_groups)) or (
         email_verified and isinstance(email, str) and email.lower() in admin_emails

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chatkit_bff.identity import claim_scalar, claim_strings
+from chatkit_bff.identity import claim_scalar, claim_strings, identity_from_claims
 
 CLAIMS: dict[str, Any] = {
     "groups": ["chat-admins", "staff"],
@@ -57,3 +57,19 @@ def test_claim_strings(path: str, expected: tuple[str, ...]) -> None:
 )
 def test_claim_scalar(path: str, expected: object) -> None:
     assert claim_scalar(CLAIMS, path) == expected
+
+
+@pytest.mark.parametrize(
+    ("verified", "admin"),
+    [(True, True), ("true", True), ("TRUE", True), (False, False), ("false", False), (1, False),
+     (None, False), ("yes", False)],
+)  # fmt: skip
+def test_an_admin_email_counts_only_when_the_provider_says_it_is_verified(
+    verified: object, admin: bool
+) -> None:
+    claims: dict[str, Any] = {"iss": "https://op.example", "sub": "s1", "email": "Boss@Example.com"}
+    if verified is not None:
+        claims["email_verified"] = verified
+    identity = identity_from_claims(claims, admin_groups=(), admin_emails={"boss@example.com"})
+    assert identity.is_admin is admin
+    assert identity.email_verified is admin
