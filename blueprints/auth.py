@@ -36,6 +36,7 @@ from chatkit_bff.auth.oidc import (
     ProviderMisconfigured,
     RelyingParty,
     SignInFailure,
+    WrongResponseIssuer,
     describe_failure,
     log_failure,
     relying_party,
@@ -73,6 +74,7 @@ _SIGN_IN_ERRORS = (
     OAuthError,
     JoseError,
     MissingIdToken,
+    WrongResponseIssuer,
     ProviderMisconfigured,
     requests.RequestException,
     UserInfoRejected,
@@ -172,6 +174,7 @@ def callback() -> ResponseReturnValue:
     flow = party.client.framework.get_state_data(session, state) if state else None
     next_url = safe_next(flow.get("next") if isinstance(flow, dict) else None)
     try:
+        party.check_response_issuer(request.args.get("iss"))
         token = party.client.authorize_access_token(
             claims_options=party.id_token_claims_options(), leeway=LEEWAY_SECONDS
         )

@@ -53,6 +53,10 @@ class MissingIdToken(Exception):
     """The token response carried no ID token."""
 
 
+class WrongResponseIssuer(Exception):
+    """The authorization response names another issuer, or none where ours always names one."""
+
+
 def discovery_url(issuer: str) -> str:
     return issuer.rstrip("/") + "/.well-known/openid-configuration"
 
@@ -96,6 +100,16 @@ class RelyingParty:
     def exact_issuer(self) -> str:
         """The issuer exactly as the provider spells it (tokens carry this `iss`)."""
         return str(self.metadata()["issuer"])
+
+    def check_response_issuer(self, iss: str | None) -> None:
+        """RFC 9207 §2.4: an authorization response's `iss`, when present, must be exactly our
+        issuer, and one from a provider that says it always sends `iss` must have it."""
+        if iss is None:
+            if self.metadata().get("authorization_response_iss_parameter_supported") is True:
+                raise WrongResponseIssuer("the authorization response has no iss")
+            return
+        if iss != self.exact_issuer:
+            raise WrongResponseIssuer("the authorization response names another issuer")
 
     def id_token_claims_options(self) -> dict[str, dict[str, Any]]:
         return {
@@ -271,6 +285,14 @@ def describe_failure(error: Exception) -> SignInFailure:
             "The sign-in took too long",
             "The identity provider's answer has expired. Start again.",
         )
+    if isinstance(error, WrongResponseIssuer):
+        return SignInFailure(
+            400,
+            "sign_in_failed",
+            "Sign-in did not complete",
+            "The answer did not come from the identity provider this site uses, so you are not "
+            "signed in. Start again.",
+        )
     if isinstance(error, JoseError | MissingIdToken):
         return SignInFailure(
             400,
@@ -318,6 +340,8 @@ def log_failure(error: Exception) -> None:
         log.warning("sign-in refused: ID token check on %s failed: %s", claim, error.description)
     elif isinstance(error, UserInfoRejected | UserInfoUnavailable):
         log.warning("sign-in refused: UserInfo: %s", error)
+    elif isinstance(error, WrongResponseIssuer):
+        log.warning("sign-in refused: %s (RFC 9207)", error)
     elif isinstance(error, ProviderMisconfigured):
         log.error("sign-in unavailable: %s", error)
     else:

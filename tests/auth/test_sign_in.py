@@ -194,6 +194,26 @@ def test_a_missing_state_is_refused(client: FlaskClient, grace: ProviderUser) ->
     _assert_refused(client, response, status=400, says="no longer valid")
 
 
+@pytest.mark.parametrize("provider_kind", ["panva"])
+@pytest.mark.parametrize("iss", ["https://evil.example", None], ids=["other-issuer", "no-iss"])
+def test_an_authorization_response_not_from_our_issuer_is_refused(
+    client: FlaskClient, op: OpenIDProvider, grace: ProviderUser, iss: str | None
+) -> None:
+    """RFC 9207: this provider always names itself in `iss`; a mix-up attack would not."""
+    callback = answer_at_provider(start_sign_in(client), grace, browser_at_provider(client))
+    params = query(callback)
+    assert params["iss"] == op.issuer
+    if iss is None:
+        del params["iss"]
+    else:
+        params["iss"] = iss
+    response = client.get("/auth/callback?" + urlencode(params))
+    _assert_refused(client, response, status=400, says="did not come from the identity provider")
+    # The genuine answer still completes the sign-in it belongs to.
+    assert deliver(client, callback).status_code == 302
+    assert me(client).status_code == 200
+
+
 def test_a_callback_from_another_browser_is_refused(app: Flask, grace: ProviderUser) -> None:
     """Login CSRF: a code obtained by someone else cannot be pushed into this browser."""
     attacker = app.test_client()
