@@ -252,6 +252,10 @@ def test_a_replayed_code_is_refused_by_the_provider(
         pytest.param({"nonce": REMOVE}, "nonce", id="missing-nonce"),
         pytest.param({"aud": "another-client"}, "aud", id="wrong-aud"),
         pytest.param({"aud": ["another-client"], "azp": CLIENT_ID}, "aud", id="aud-via-azp"),
+        pytest.param(
+            {"aud": [CLIENT_ID, "another-client"], "azp": "another-client"}, "azp", id="wrong-azp"
+        ),
+        pytest.param({"aud": [CLIENT_ID, "another-client"]}, "azp", id="several-aud-no-azp"),
         pytest.param({"iss": "https://evil.example"}, "iss", id="wrong-iss"),
         pytest.param({"sub": REMOVE}, "sub", id="missing-sub"),
         pytest.param({"iat": int(time.time()) + 3600}, "iat", id="issued-in-future"),
@@ -271,6 +275,15 @@ def test_an_id_token_failing_a_check_is_refused(
     _assert_refused(client, flow.response, status=400, says="could not be verified")
     assert why in caplog.text  # the log names the failed check ...
     assert "eyJ" not in caplog.text  # ... but never a token
+
+
+def test_an_id_token_for_several_audiences_authorized_to_us_signs_in(
+    client: FlaskClient, provider: RunningProvider, grace: ProviderUser
+) -> None:
+    """Core §3.1.3.7: several audiences are fine when `azp` names this client."""
+    provider.state.id_token_overrides = {"aud": [CLIENT_ID, "an-api"], "azp": CLIENT_ID}
+    signed_in(client, grace)
+    assert me(client).status_code == 200
 
 
 def test_an_expired_id_token_is_refused(
