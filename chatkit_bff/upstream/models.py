@@ -1,4 +1,8 @@
-"""Typed shapes of the hosted ChatKit API objects, named as the API names them."""
+"""Typed shapes of the hosted ChatKit API objects, named as the API names them.
+
+The literal kinds inside thread items and a thread's status type are the values the API
+reference lists; a value the API adds later is passed through as a string (see `shapes`).
+"""
 
 from __future__ import annotations
 

@@ -5,6 +5,10 @@ can include a client secret.
 Fields the API documents as nullable are filled with null when absent, so the typed
 shapes in `models` hold. Thread items of a type this client does not know yet are passed
 through after their common fields are checked; renderers should skip types they do not know.
+In the same way, the kinds inside an item (a content part's, an attachment's, an annotation's
+or a task's `type`, a tool call's `status`) and a thread's status type must be strings, but a
+value the API adds later passes and is shown generically: a new kind of task must not make a
+whole conversation unreadable. A session's status stays strict, since secrets depend on it.
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from .models import (
 Entry = TypeVar("Entry")
 
 _SESSION_STATUSES = ("active", "expired", "cancelled")
-_THREAD_STATUSES = ("active", "locked", "closed")
 
 
 def _fail(where: str, problem: str) -> NoReturn:
@@ -78,6 +81,11 @@ def _literal(obj: dict[str, Any], key: str, where: str, allowed: Collection[str]
     return cast(str, value)
 
 
+def _kind(obj: dict[str, Any], key: str, where: str) -> str:
+    """A discriminator the API may add values to: any string (see the module docstring)."""
+    return cast(str, _field(obj, key, where, "string"))
+
+
 def _list_of_objects(obj: dict[str, Any], key: str, where: str) -> list[dict[str, Any]]:
     values: list[Any] = _field(obj, key, where, "array")
     for index, value in enumerate(values):
@@ -129,7 +137,7 @@ def chatkit_thread(body: Any, where: str = "thread") -> ChatKitThread:
     _field(obj, "created_at", where, "integer")
     _field(obj, "title", where, "string", nullable=True)
     status = _object(_field(obj, "status", where, "object"), f"{where}.status")
-    if _literal(status, "type", f"{where}.status", _THREAD_STATUSES) != "active":
+    if _kind(status, "type", f"{where}.status") != "active":
         _field(status, "reason", f"{where}.status", "string", nullable=True)
     return cast(ChatKitThread, obj)
 
@@ -146,13 +154,13 @@ def thread_deleted(body: Any) -> ThreadDeleted:
 def _user_message(obj: dict[str, Any], where: str) -> None:
     for index, part in enumerate(_list_of_objects(obj, "content", where)):
         part_where = f"{where}.content[{index}]"
-        _literal(part, "type", part_where, ("input_text", "quoted_text"))
+        _kind(part, "type", part_where)
         _field(part, "text", part_where, "string")
     if "attachments" not in obj:
         obj["attachments"] = []
     for index, attachment in enumerate(_list_of_objects(obj, "attachments", where)):
         attachment_where = f"{where}.attachments[{index}]"
-        _literal(attachment, "type", attachment_where, ("image", "file"))
+        _kind(attachment, "type", attachment_where)
         for key in ("id", "name", "mime_type"):
             _field(attachment, key, attachment_where, "string")
         _field(attachment, "preview_url", attachment_where, "string", nullable=True)
@@ -165,13 +173,13 @@ def _user_message(obj: dict[str, Any], where: str) -> None:
 def _assistant_message(obj: dict[str, Any], where: str) -> None:
     for index, part in enumerate(_list_of_objects(obj, "content", where)):
         part_where = f"{where}.content[{index}]"
-        _literal(part, "type", part_where, ("output_text",))
+        _kind(part, "type", part_where)
         _field(part, "text", part_where, "string")
         if "annotations" not in part:
             part["annotations"] = []
         for number, annotation in enumerate(_list_of_objects(part, "annotations", part_where)):
             annotation_where = f"{part_where}.annotations[{number}]"
-            _literal(annotation, "type", annotation_where, ("file", "url"))
+            _kind(annotation, "type", annotation_where)
             _field(annotation, "source", annotation_where, "object")
 
 
@@ -183,7 +191,7 @@ def _client_tool_call(obj: dict[str, Any], where: str) -> None:
     for key in ("call_id", "name", "arguments"):
         _field(obj, key, where, "string")
     _field(obj, "output", where, "string", nullable=True)
-    _literal(obj, "status", where, ("in_progress", "completed"))
+    _kind(obj, "status", where)
 
 
 def _task_text(obj: dict[str, Any], where: str) -> None:
@@ -192,14 +200,14 @@ def _task_text(obj: dict[str, Any], where: str) -> None:
 
 
 def _task(obj: dict[str, Any], where: str) -> None:
-    _literal(obj, "task_type", where, ("custom", "thought"))
+    _kind(obj, "task_type", where)
     _task_text(obj, where)
 
 
 def _task_group(obj: dict[str, Any], where: str) -> None:
     for index, task in enumerate(_list_of_objects(obj, "tasks", where)):
         task_where = f"{where}.tasks[{index}]"
-        _literal(task, "type", task_where, ("custom", "thought"))
+        _kind(task, "type", task_where)
         _task_text(task, task_where)
 
 
