@@ -163,9 +163,13 @@ def _assistant_message(out: Out, item: Mapping[str, Any]) -> None:
 
 
 def _client_tool_call(out: Out, item: Mapping[str, Any]) -> None:
-    done = item.get("status") == "completed"
+    state = item.get("status")
+    done = state == "completed"
     name = escape(item.get("name") or "unnamed tool")
     status, badge = ("completed", "Completed") if done else ("in-progress", "Running")
+    if isinstance(state, str) and state not in ("completed", "in_progress"):
+        # A status ChatKit added later: say it as it is rather than "Running".
+        status, badge = "other", str(escape(state.replace("_", " ").capitalize()))
     arguments = escape(pretty_json(item.get("arguments")))
     out.append(
         '<div class="item__body tool-call">\n  <p class="tool-call__header">\n'

@@ -89,8 +89,9 @@ def test_kinds_added_upstream_pass_and_the_conversation_stays_readable() -> None
     page = list_page(body, thread_item)
     html = render_items(page["data"])
     for text in ("@Quarterly report", "memo.m4a", "<strong>yes</strong>", "Searched the web",
-                 "Read memo.m4a", "lookup"):  # fmt: skip
+                 "Read memo.m4a", "lookup", "Incomplete"):  # fmt: skip
         assert text in html
+    assert "Running" not in html  # the tool call's status is said as it is
 
 
 @pytest.mark.parametrize(
