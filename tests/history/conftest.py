@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from flask import Flask
@@ -13,6 +14,31 @@ from testing.emulator import Emulator
 from tests.support.policies import override_policy
 
 SeedThreads = Callable[..., list[dict[str, Any]]]
+T = TypeVar("T")
+
+#: Each of the two calls `slow_thread_calls` delays answers after this long; read one after
+#: the other, they take twice as long.
+SLOW_CALL_SECONDS = 0.6
+#: Under this, the two delayed calls were made at the same time.
+ONE_ROUND_TRIP_SECONDS = 1.1
+
+
+def slow_thread_calls(emulator: Emulator, thread_id: str) -> None:
+    """The next two upstream calls on the thread (itself, its items) answer after 0.6 s each."""
+    emulator.script_faults(
+        {
+            "status": 200,
+            "count": 2,
+            "delay_ms": int(SLOW_CALL_SECONDS * 1000),
+            "path_prefix": f"/v1/chatkit/threads/{thread_id}",
+        }
+    )
+
+
+def timed(call: Callable[[], T]) -> tuple[T, float]:
+    started = time.monotonic()
+    result = call()
+    return result, time.monotonic() - started
 
 
 def user_id_of(key: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +11,12 @@ from flask.testing import FlaskClient
 
 from testing.emulator import Emulator
 from testing.items import KINDS, mixed_items
-from tests.history.conftest import SeedThreads
+from tests.history.conftest import (
+    ONE_ROUND_TRIP_SECONDS,
+    SeedThreads,
+    slow_thread_calls,
+    timed,
+)
 from tests.history.page_reader import read_page
 from tests.support.flows import csrf_token, dev_sign_in
 
@@ -234,21 +238,11 @@ def test_a_transcript_page_waits_for_one_upstream_round_trip_not_two(
     grace: FlaskClient, emulator: Emulator, grace_id: str
 ) -> None:
     thread = long_thread(emulator, grace_id, 30)
-    # Both calls (the thread, its items) answer after 600 ms: one after the other is 1.2 s.
-    emulator.script_faults(
-        {
-            "status": 200,
-            "count": 2,
-            "delay_ms": 600,
-            "path_prefix": f"/v1/chatkit/threads/{thread['id']}",
-        }
-    )
-    started = time.monotonic()
-    response = grace.get(f"/threads/{thread['id']}")
-    elapsed = time.monotonic() - started
+    slow_thread_calls(emulator, thread["id"])
+    response, elapsed = timed(lambda: grace.get(f"/threads/{thread['id']}"))
     assert response.status_code == 200
     assert len(read_page(response.get_data(as_text=True)).item_classes) == 30
-    assert elapsed < 1.1, f"{elapsed:.2f} s: the thread and its items were read one after the other"
+    assert elapsed < ONE_ROUND_TRIP_SECONDS, f"{elapsed:.2f} s: read one after the other"
 
 
 # --- someone else's thread -----------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -12,7 +11,12 @@ from flask.testing import FlaskClient
 from chatkit_bff import redis_keys
 from testing.emulator import Emulator
 from testing.items import mixed_items
-from tests.history.conftest import SeedThreads
+from tests.history.conftest import (
+    ONE_ROUND_TRIP_SECONDS,
+    SeedThreads,
+    slow_thread_calls,
+    timed,
+)
 from tests.support.flows import ApiCaller, dev_sign_in
 
 PAGE_KEYS = {"object", "data", "first_id", "last_id", "has_more"}
@@ -159,21 +163,11 @@ def test_items_of_a_thread_not_yet_seen_wait_for_one_upstream_round_trip(
             {"user": alan_id, "title": "Theirs", "items": mixed_items(5)},
         ]
     )
-    # The owner check (the thread) and the items answer after 600 ms each: 1.2 s in turn.
-    emulator.script_faults(
-        {
-            "status": 200,
-            "count": 2,
-            "delay_ms": 600,
-            "path_prefix": f"/v1/chatkit/threads/{mine['id']}",
-        }
-    )
-    started = time.monotonic()
-    response = api.get(f"/api/threads/{mine['id']}/items")
-    elapsed = time.monotonic() - started
+    slow_thread_calls(emulator, mine["id"])  # the owner check (the thread) and the items
+    response, elapsed = timed(lambda: api.get(f"/api/threads/{mine['id']}/items"))
     assert response.status_code == 200
     assert len(response.get_json()["data"]) == 12
-    assert elapsed < 1.1, f"{elapsed:.2f} s: the owner and the items were read one after the other"
+    assert elapsed < ONE_ROUND_TRIP_SECONDS, f"{elapsed:.2f} s: read one after the other"
 
     # Another user's items were read beside the owner check, and are not shown.
     refused = api.get(f"/api/threads/{theirs['id']}/items")
