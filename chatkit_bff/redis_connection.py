@@ -30,6 +30,7 @@ _SINGLE_SCHEMES = {"redis", "rediss", "unix", "redis+unix"}
 _SENTINEL_SCHEMES = {"redis+sentinel", "rediss+sentinel"}
 _CLUSTER_SCHEMES = {"redis+cluster", "rediss+cluster"}
 _TLS_OPTIONS = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs")
+_SENTINEL_AUTH_OPTIONS = ("sentinel_username", "sentinel_password")
 _TRUE = {"1", "true", "yes", "on"}
 
 #: What a Redis outage or failover looks like to redis-py: the caller gets a 503, never a 500.
@@ -64,6 +65,15 @@ class RedisTarget:
     username: str | None = None
     password: str | None = None
     tls: dict[str, Any] = field(default_factory=dict)
+    #: (username, password) for the sentinels when they differ from the data nodes' (None: the
+    #: same); a None password sends them no AUTH.
+    sentinel_credentials: tuple[str | None, str | None] | None = None
+
+    @property
+    def sentinel_auth(self) -> dict[str, Any]:
+        """The credentials the sentinels themselves take."""
+        username, password = self.sentinel_credentials or (self.username, self.password)
+        return {"username": username, "password": password}
 
     @property
     def uses_tls(self) -> bool:
@@ -100,7 +110,9 @@ def parse_redis_url(url: str) -> RedisTarget:
         forms = "redis://, rediss://, unix://, redis+sentinel:// or redis+cluster://"
         raise RedisUrlError(f"REDIS_URL has an unknown scheme {parsed.scheme!r}; use {forms}")
     nodes = _locations(parsed.netloc)
-    query = urllib.parse.parse_qs(parsed.query)
+    query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
+    sentinel_credentials = _sentinel_credentials(query, sentinel=scheme in _SENTINEL_SCHEMES)
+    query = {name: values for name, values in query.items() if values[-1]}
     tls = _tls_options(query, force=scheme.startswith("rediss+"))
     username = urllib.parse.unquote(parsed.username) if parsed.username else None
     password = urllib.parse.unquote(parsed.password) if parsed.password else None
@@ -116,7 +128,23 @@ def parse_redis_url(url: str) -> RedisTarget:
         if not parts[1].isdigit():
             raise RedisUrlError(f"REDIS_URL: the database must be a number, got {parts[1]!r}")
         db = int(parts[1])
-    return RedisTarget("sentinel", url, nodes, parts[0], db, username, password, tls)
+    return RedisTarget(
+        "sentinel", url, nodes, parts[0], db, username, password, tls, sentinel_credentials
+    )
+
+
+def _sentinel_credentials(
+    query: dict[str, list[str]], *, sentinel: bool
+) -> tuple[str | None, str | None] | None:
+    """`sentinel_username` / `sentinel_password` (taken out of `query`): the sentinels' own
+    credentials, for the common set-up where they take none (`sentinel_password=`) or another
+    password than the data nodes."""
+    given = {name: query.pop(name)[-1] for name in _SENTINEL_AUTH_OPTIONS if name in query}
+    if not given:
+        return None
+    if not sentinel:
+        raise RedisUrlError(f"REDIS_URL: {', '.join(sorted(given))} is for redis+sentinel:// only")
+    return given.get("sentinel_username") or None, given.get("sentinel_password") or None
 
 
 def _locations(netloc: str) -> tuple[tuple[str, int], ...]:
@@ -177,7 +205,7 @@ def connect(target: RedisTarget, timeouts: Timeouts = Timeouts()) -> redis.Redis
     if target.topology == "sentinel":
         sentinel = Sentinel(  # type: ignore[no-untyped-call]
             list(target.nodes),
-            sentinel_kwargs={**auth, **target.tls, **common},
+            sentinel_kwargs={**target.sentinel_auth, **target.tls, **common},
             **auth,
             **target.tls,
             **common,
@@ -228,8 +256,13 @@ def limiter_storage(
     options = {**common, **target.tls}
     if target.db:
         options["db"] = target.db
+    sentinel_kwargs: dict[str, Any] = {}
     if target.tls:
-        options["sentinel_kwargs"] = {**common, **target.tls}
+        sentinel_kwargs.update(common, **target.tls)
+    if target.sentinel_credentials is not None:
+        sentinel_kwargs.update(target.sentinel_auth)
+    if sentinel_kwargs:
+        options["sentinel_kwargs"] = sentinel_kwargs
     return f"redis+sentinel://{auth}{hosts}/{target.service_name}", options
 
 

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import tempfile
 import time
+import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -227,11 +228,15 @@ class SentinelGroup:
     workdir: Path
     db: int = 0
     extra: dict[str, str] = field(default_factory=dict)
+    sentinel_password: str = PASSWORD
 
     @property
     def url(self) -> str:
         hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
-        return f"redis+sentinel://:{PASSWORD}@{hosts}/{SERVICE}/{self.db}"
+        url = f"redis+sentinel://:{PASSWORD}@{hosts}/{SERVICE}/{self.db}"
+        if self.sentinel_password == PASSWORD:
+            return url
+        return f"{url}?sentinel_password={urllib.parse.quote(self.sentinel_password, safe='')}"
 
     def primary(self) -> RedisNode:
         client = self.sentinels[0].client(socket_timeout=2)
@@ -278,8 +283,13 @@ def _sentinel_command(conf: Path) -> list[str]:
 
 
 @contextmanager
-def redis_sentinel(down_after_ms: int = 1000) -> Iterator[SentinelGroup]:
-    """Start a primary, its replica and 3 sentinels; yield the group; tear it down."""
+def redis_sentinel(
+    down_after_ms: int = 1000, *, sentinel_password: str = PASSWORD
+) -> Iterator[SentinelGroup]:
+    """Start a primary, its replica and 3 sentinels; yield the group; tear it down.
+
+    The data nodes require PASSWORD; the sentinels `sentinel_password` (the same by default).
+    """
     with tempfile.TemporaryDirectory(prefix="bff-sentinel-") as tmp:
         root = Path(tmp)
         servers: list[RedisNode] = []
@@ -297,20 +307,22 @@ def redis_sentinel(down_after_ms: int = 1000) -> Iterator[SentinelGroup]:
                 workdir = root / f"sentinel-{port}"
                 workdir.mkdir()
                 conf = workdir / "sentinel.conf"
+                own_auth = (
+                    f"requirepass {sentinel_password}\nsentinel sentinel-pass {sentinel_password}\n"
+                )
                 conf.write_text(
                     f"port {port}\n"
                     "bind 127.0.0.1\n"
                     f"dir {workdir}\n"
-                    f"requirepass {PASSWORD}\n"
                     f"sentinel monitor {SERVICE} 127.0.0.1 {primary_port} 2\n"
                     f"sentinel auth-pass {SERVICE} {PASSWORD}\n"
                     f"sentinel down-after-milliseconds {SERVICE} {down_after_ms}\n"
                     f"sentinel failover-timeout {SERVICE} 10000\n"
                     f"sentinel parallel-syncs {SERVICE} 1\n"
-                    f"sentinel sentinel-pass {PASSWORD}\n"
+                    f"{own_auth}"
                 )
-                sentinels.append(_start(_sentinel_command(conf), port, workdir, PASSWORD))
-            group = SentinelGroup(servers, sentinels, root)
+                sentinels.append(_start(_sentinel_command(conf), port, workdir, sentinel_password))
+            group = SentinelGroup(servers, sentinels, root, sentinel_password=sentinel_password)
             wait_until(group.settled, 90, "the sentinels did not settle")
             yield group
         finally:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +19,10 @@ from chatkit_bff.redis_connection import (
     parse_redis_url,
 )
 from chatkit_bff.settings import ConfigError
+from testing.redis_topologies import redis_sentinel
 from tests.test_settings import PRODUCTION
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(
@@ -77,6 +84,23 @@ def test_bad_urls_stop_start_up_with_one_line(url: str, problem: str) -> None:
     assert problem in refused.value.problems[0]
 
 
+def test_sentinels_may_take_other_credentials_or_none() -> None:
+    same = parse_redis_url("redis+sentinel://app:pw@s1:26379/main")
+    assert same.sentinel_auth == {"username": "app", "password": "pw"}
+    none = parse_redis_url("redis+sentinel://app:pw@s1:26379/main?sentinel_password=")
+    assert none.sentinel_auth == {"username": None, "password": None}
+    assert (none.username, none.password) == ("app", "pw")  # the data nodes keep theirs
+    other = parse_redis_url(
+        "redis+sentinel://:pw@s1:26379/main?sentinel_username=watch&sentinel_password=s%40f"
+    )
+    assert other.sentinel_auth == {"username": "watch", "password": "s@f"}
+    _, options = limiter_storage(none)
+    assert options["sentinel_kwargs"] == {"username": None, "password": None}
+    assert "sentinel_kwargs" not in limiter_storage(same)[1]  # the URL's credentials serve
+    with pytest.raises(RedisUrlError, match="for redis\\+sentinel:// only"):
+        parse_redis_url("redis+cluster://:pw@n1:7000?sentinel_password=x")
+
+
 def test_the_limiter_gets_the_same_url_in_the_limits_form() -> None:
     sentinel = parse_redis_url("redis+sentinel://:pw@s1:26379,s2:26379/main/2?ssl=true")
     uri, options = limiter_storage(sentinel)
@@ -130,3 +154,34 @@ def test_every_topology_answers_through_one_url(
         assert pipe.execute() == [2, b"2"]
     assert parse_redis_url(redis_url).topology == redis_topology
     client.close()
+
+
+_MINT_TWICE = """
+import json, sys
+from app import create_app
+from tests.support.flows import signed_in
+app = create_app(json.loads(sys.argv[1]))
+api = signed_in(app.test_client())
+first, second = api.new_secret(), api.new_secret()
+print(json.dumps([first.status_code, second.get_json() == first.get_json()]))
+app.extensions["chatkit_bff"].close()
+"""
+
+
+def test_a_sentinel_group_whose_sentinels_take_another_password(
+    app_config: dict[str, Any],
+) -> None:
+    with redis_sentinel(sentinel_password="sentinels-own+password") as group:
+        assert "?sentinel_password=sentinels-own%2Bpassword" in group.url
+        config = {**app_config, "REDIS_URL": group.url}
+        # Its own process: flask-limiter keeps one storage, and its options, per process.
+        done = subprocess.run(
+            [sys.executable, "-c", _MINT_TWICE, json.dumps(config)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        # Minted, then served again from the cache in Redis, counted by the limiter there too.
+        assert json.loads(done.stdout.strip().splitlines()[-1]) == [200, True]
