@@ -27,6 +27,15 @@ def claim_at(claims: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def claims_held_elsewhere(claims: Mapping[str, Any]) -> frozenset[str]:
+    """Claims the provider sent only as a reference (Core §5.6.2, aggregated or distributed:
+    `_claim_names`), such as Entra ID's groups past 200; their values are not fetched."""
+    names = claims.get("_claim_names")
+    if not isinstance(names, Mapping):
+        return frozenset()
+    return frozenset(str(name) for name in names)
+
+
 def claim_strings(claims: Mapping[str, Any], path: str) -> tuple[str, ...]:
     """The value at `path` as a list of strings: a JSON list, or a space-separated string."""
     value = claim_at(claims, path)

@@ -286,6 +286,25 @@ def test_an_id_token_for_several_audiences_authorized_to_us_signs_in(
     assert me(client).status_code == 200
 
 
+def test_groups_sent_by_reference_only_are_named_in_the_log(
+    client: FlaskClient,
+    provider: RunningProvider,
+    ada: ProviderUser,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Entra ID past 200 groups sends `_claim_names` instead of them (Core §5.6.2)."""
+    ada.groups.clear()
+    provider.state.id_token_overrides = {
+        "_claim_names": {"groups": "src1"},
+        "_claim_sources": {"src1": {"endpoint": "https://graph.example/v1.0/me/memberOf"}},
+    }
+    with caplog.at_level(logging.WARNING):
+        signed_in(client, ada)
+    assert me(client).json["is_admin"] is False
+    assert "sent the groups claim by reference only" in caplog.text
+    assert "ADMIN_CLAIM" in caplog.text
+
+
 def test_an_expired_id_token_is_refused(
     client: FlaskClient, provider: RunningProvider, grace: ProviderUser
 ) -> None:
