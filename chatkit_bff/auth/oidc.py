@@ -88,13 +88,17 @@ class RelyingParty:
             if not isinstance(metadata.get(endpoint), str):
                 self.client.server_metadata.pop("_loaded_at", None)
                 raise ProviderMisconfigured(f"the discovery document has no {endpoint}")
+        if "token_endpoint_auth_method" not in self.client.client_kwargs:
+            self._choose_token_auth_method(metadata)
+        return metadata
+
+    def _choose_token_auth_method(self, metadata: dict[str, Any]) -> None:
+        """Once per discovery document: authlib reads it from `client_kwargs` at each call."""
         try:
             method = token_auth_method(self.configured_token_auth_method, metadata)
         except NoUsableTokenAuthMethod as error:
             raise ProviderMisconfigured(str(error)) from error
-        # authlib builds the token request's client from these at each call.
         self.client.client_kwargs["token_endpoint_auth_method"] = method
-        return metadata
 
     @property
     def exact_issuer(self) -> str:

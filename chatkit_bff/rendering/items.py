@@ -24,6 +24,7 @@ __all__ = [
     "safe_http_url",
     "safe_image_url",
     "timestamps",
+    "unlisted_status",
 ]
 
 _KINDS = {
@@ -56,6 +57,15 @@ def item_kind(item: object) -> str:
     if not isinstance(item, Mapping):
         return "unknown"
     return _KINDS.get(str(item.get("type")), "unknown")
+
+
+def unlisted_status(item: Mapping[str, Any]) -> str | None:
+    """A tool call's status the API reference does not list (one ChatKit added later), in
+    words; None for `completed`, `in_progress` or none."""
+    status = item.get("status")
+    if isinstance(status, str) and status not in ("completed", "in_progress"):
+        return status.replace("_", " ")
+    return None
 
 
 def item_dom_id(value: object) -> str:

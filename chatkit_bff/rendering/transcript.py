@@ -22,6 +22,7 @@ from chatkit_bff.rendering.items import (
     pretty_json,
     safe_image_url,
     timestamps,
+    unlisted_status,
 )
 from chatkit_bff.rendering.markdown import render_markdown
 from chatkit_bff.rendering.widgets import render_widget_value
@@ -163,13 +164,11 @@ def _assistant_message(out: Out, item: Mapping[str, Any]) -> None:
 
 
 def _client_tool_call(out: Out, item: Mapping[str, Any]) -> None:
-    state = item.get("status")
-    done = state == "completed"
+    done = item.get("status") == "completed"
     name = escape(item.get("name") or "unnamed tool")
     status, badge = ("completed", "Completed") if done else ("in-progress", "Running")
-    if isinstance(state, str) and state not in ("completed", "in_progress"):
-        # A status ChatKit added later: say it as it is rather than "Running".
-        status, badge = "other", str(escape(state.replace("_", " ").capitalize()))
+    if (unlisted := unlisted_status(item)) is not None:  # said as it is, not as "Running"
+        status, badge = "other", str(escape(unlisted.capitalize()))
     arguments = escape(pretty_json(item.get("arguments")))
     out.append(
         '<div class="item__body tool-call">\n  <p class="tool-call__header">\n'

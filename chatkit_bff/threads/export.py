@@ -16,6 +16,7 @@ from chatkit_bff.rendering.items import (
     item_kind,
     mappings,
     pretty_json,
+    unlisted_status,
 )
 from chatkit_bff.settings import DEFAULT_EXPORT_MAX_ITEMS
 from chatkit_bff.upstream import ChatKitThread, ThreadItem
@@ -197,10 +198,10 @@ def _widget_texts(node: object, depth: int) -> Iterator[str]:
 
 def _tool_call(item: Mapping[str, Any]) -> list[str]:
     name = _one_line(str(item.get("name") or "unnamed tool"))
-    status = item.get("status")
-    state = "completed" if status == "completed" else "running"
-    if isinstance(status, str) and status not in ("completed", "in_progress"):
-        state = _one_line(status.replace("_", " "))  # a status ChatKit added later, as it is
+    unlisted = unlisted_status(item)
+    state = "completed" if item.get("status") == "completed" else "running"
+    if unlisted is not None:
+        state = _one_line(unlisted)  # a status ChatKit added later, as it is
     lines = [_heading(f"Tool call: {name}", item), "", f"Status: {state}.", "", "Arguments:"]
     lines += _fence(pretty_json(item.get("arguments")), "json")
     output = item.get("output")
