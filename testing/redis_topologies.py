@@ -307,9 +307,6 @@ def redis_sentinel(
                 workdir = root / f"sentinel-{port}"
                 workdir.mkdir()
                 conf = workdir / "sentinel.conf"
-                own_auth = (
-                    f"requirepass {sentinel_password}\nsentinel sentinel-pass {sentinel_password}\n"
-                )
                 conf.write_text(
                     f"port {port}\n"
                     "bind 127.0.0.1\n"
@@ -319,7 +316,8 @@ def redis_sentinel(
                     f"sentinel down-after-milliseconds {SERVICE} {down_after_ms}\n"
                     f"sentinel failover-timeout {SERVICE} 10000\n"
                     f"sentinel parallel-syncs {SERVICE} 1\n"
-                    f"{own_auth}"
+                    f"requirepass {sentinel_password}\n"
+                    f"sentinel sentinel-pass {sentinel_password}\n"
                 )
                 sentinels.append(_start(_sentinel_command(conf), port, workdir, sentinel_password))
             group = SentinelGroup(servers, sentinels, root, sentinel_password=sentinel_password)

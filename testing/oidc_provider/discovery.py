@@ -12,7 +12,7 @@ from .records import TOKEN_ENDPOINT_AUTH_METHODS
 def provider_metadata(
     issuer: str, token_auth_methods: tuple[str, ...] | None = TOKEN_ENDPOINT_AUTH_METHODS
 ) -> dict[str, Any]:
-    metadata = {
+    metadata: dict[str, Any] = {
         "issuer": issuer,
         "authorization_endpoint": f"{issuer}/authorize",
         "token_endpoint": f"{issuer}/token",
@@ -26,13 +26,12 @@ def provider_metadata(
         "code_challenge_methods_supported": ["S256"],
         "id_token_signing_alg_values_supported": [ALGORITHM],
         "userinfo_signing_alg_values_supported": [ALGORITHM],
-        "token_endpoint_auth_methods_supported": list(token_auth_methods or ()),
         "scopes_supported": list(SUPPORTED_SCOPES),
         "claims_supported": list(SUPPORTED_CLAIMS),
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
         "frontchannel_logout_supported": False,
     }
-    if token_auth_methods is None:
-        del metadata["token_endpoint_auth_methods_supported"]
+    if token_auth_methods is not None:  # absent means client_secret_basic (Discovery §3)
+        metadata["token_endpoint_auth_methods_supported"] = list(token_auth_methods)
     return metadata
