@@ -21,6 +21,7 @@ from chatkit_bff.errors import (
 )
 from chatkit_bff.observability import metrics
 from chatkit_bff.redis_connection import OUTAGE_ERRORS, OUTAGE_RETRY_AFTER
+from chatkit_bff.redis_failures import describe_failure
 from chatkit_bff.upstream import (
     CircuitOpenError,
     RateLimitError,
@@ -120,7 +121,7 @@ def _upstream_error(exc: UpstreamError) -> Response:
 
 def _redis_error(exc: Exception) -> Response:
     metrics.REDIS_ERRORS.inc()
-    log.error("redis unavailable: %s", type(exc).__name__)
+    log.error("redis unavailable: %s", describe_failure(exc))
     return _bff_error(
         StoreUnavailable(
             "Storage is unavailable right now; try again shortly.",

@@ -32,6 +32,7 @@ from werkzeug.routing import RoutingException
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import StoreUnavailable
 from chatkit_bff.redis_connection import OUTAGE_RETRY_AFTER
+from chatkit_bff.redis_failures import describe_failure
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class RedisSignInInterface(SessionInterface):
             try:
                 data = self._read(request, sid)
             except redis.RedisError as error:
-                log.error("session store unavailable: %s", type(error).__name__)
+                log.error("session store unavailable: %s", describe_failure(error))
                 return ServerSignIn(
                     None, new_session_id(), stored=False, from_cookie=True, unavailable=True
                 )
@@ -218,7 +219,7 @@ class RedisSignInInterface(SessionInterface):
         try:
             self._save(app, session, response)
         except redis.RedisError as error:
-            log.error("could not save the session: %s", type(error).__name__)
+            log.error("could not save the session: %s", describe_failure(error))
 
     def _save(self, app: Flask, session: ServerSignIn, response: Response) -> None:
         key = self._key(session.sid)

@@ -1,7 +1,8 @@
-"""Real local Redis topologies on free ports in temp dirs: a Cluster and a Sentinel group.
+"""Real local Redis topologies on free ports in temp dirs: a Cluster, a Sentinel group, a node.
 
-Both use Debian's `redis-server` (and `redis-sentinel`) and a password, so every test that runs
-on them also checks that passwords reach each node and sentinel.
+All use Debian's `redis-server` (and `redis-sentinel`) and a password, so every test that runs
+on them also checks that passwords reach each node and sentinel. Given `TlsFiles`, they speak
+TLS only (no plain port), between their own nodes too, as managed Redis services do.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import redis
 
 from testing.servers import free_port, wait_for_port
+from testing.tls import TlsFiles
 
 PASSWORD = "topology-test-password-7c1e"
 SERVICE = "bff-primary"
@@ -39,8 +41,11 @@ class RedisNode:
     port: int
     process: subprocess.Popen[bytes]
     password: str | None = PASSWORD
+    tls: TlsFiles | None = None
 
     def client(self, **options: object) -> redis.Redis:
+        if self.tls is not None:
+            options = {**client_tls_options(self.tls), **options}
         return redis.Redis(port=self.port, password=self.password, **options)  # type: ignore[arg-type]
 
     @property
@@ -62,10 +67,41 @@ class RedisNode:
                 self.kill()
 
 
-def _start(args: list[str], port: int, workdir: Path, password: str | None) -> RedisNode:
+def client_tls_options(tls: TlsFiles) -> dict[str, object]:
+    """redis-py options for a client of these servers (with the client certificate)."""
+    return {
+        "ssl": True,
+        "ssl_ca_certs": str(tls.ca),
+        "ssl_certfile": str(tls.client_cert),
+        "ssl_keyfile": str(tls.client_key),
+    }
+
+
+def tls_query(tls: TlsFiles | None) -> str:
+    """The REDIS_URL query naming the CA (empty without TLS)."""
+    if tls is None:
+        return ""
+    return "ssl_ca_certs=" + urllib.parse.quote(str(tls.ca), safe="/")
+
+
+def _tls_lines(tls: TlsFiles, port: int, client_certificates: str) -> list[tuple[str, str]]:
+    return [
+        ("port", "0"),
+        ("tls-port", str(port)),
+        ("tls-cert-file", str(tls.server_cert)),
+        ("tls-key-file", str(tls.server_key)),
+        ("tls-ca-cert-file", str(tls.ca)),
+        ("tls-auth-clients", client_certificates),
+        ("tls-replication", "yes"),
+    ]
+
+
+def _start(
+    args: list[str], port: int, workdir: Path, password: str | None, tls: TlsFiles | None = None
+) -> RedisNode:
     log = workdir / f"{port}.log"
     process = subprocess.Popen(args, cwd=workdir, stdout=log.open("wb"), stderr=subprocess.STDOUT)
-    node = RedisNode(port, process, password)
+    node = RedisNode(port, process, password, tls)
     try:
         wait_for_port(port, timeout=30)
     except TimeoutError:
@@ -74,10 +110,26 @@ def _start(args: list[str], port: int, workdir: Path, password: str | None) -> R
     return node
 
 
-def _server_args(port: int, workdir: Path, *extra: str) -> list[str]:
+def _server_args(
+    port: int,
+    workdir: Path,
+    *extra: str,
+    tls: TlsFiles | None = None,
+    client_certificates: str = "optional",
+) -> list[str]:
+    """`client_certificates`: TLS clients must (yes), may (optional) or need not (no) show one."""
+    listen = (
+        [
+            arg
+            for name, value in _tls_lines(tls, port, client_certificates)
+            for arg in (f"--{name}", value)
+        ]
+        if tls is not None
+        else ["--port", str(port)]
+    )
     return [
         _binary("redis-server"),
-        "--port", str(port),
+        *listen,
         "--bind", "127.0.0.1",
         "--save", "",
         "--appendonly", "no",
@@ -107,11 +159,14 @@ class LocalCluster:
 
     nodes: list[RedisNode]
     workdir: Path
+    tls: TlsFiles | None = None
 
     @property
     def url(self) -> str:
         hosts = ",".join(f"127.0.0.1:{n.port}" for n in self.nodes[:3])
-        return f"redis+cluster://:{PASSWORD}@{hosts}"
+        if self.tls is None:
+            return f"redis+cluster://:{PASSWORD}@{hosts}"
+        return f"rediss+cluster://:{PASSWORD}@{hosts}?{tls_query(self.tls)}"
 
     def primaries(self) -> list[RedisNode]:
         return [n for n in self.nodes if n.alive and _role(n) == "master"]
@@ -161,7 +216,9 @@ def _cluster_ok(node: RedisNode) -> bool:
 
 
 @contextmanager
-def redis_cluster(node_timeout_ms: int = 1500) -> Iterator[LocalCluster]:
+def redis_cluster(
+    node_timeout_ms: int = 1500, *, tls: TlsFiles | None = None
+) -> Iterator[LocalCluster]:
     """Start a Redis Cluster of 3 primaries and 3 replicas; yield it; tear it down."""
     with tempfile.TemporaryDirectory(prefix="bff-cluster-") as tmp:
         root = Path(tmp)
@@ -178,11 +235,14 @@ def redis_cluster(node_timeout_ms: int = 1500) -> Iterator[LocalCluster]:
                     "--cluster-config-file", "nodes.conf",
                     "--cluster-port", str(free_port()),
                     "--cluster-node-timeout", str(node_timeout_ms),
+                    *(["--tls-cluster", "yes"] if tls else []),
+                    tls=tls,
                 )  # fmt: skip
-                nodes.append(_start(args, port, workdir, PASSWORD))
+                nodes.append(_start(args, port, workdir, PASSWORD, tls))
             subprocess.run(
                 [
                     _binary("redis-cli"),
+                    *(["--tls", "--cacert", str(tls.ca)] if tls else []),
                     "-a", PASSWORD,
                     "--no-auth-warning",
                     "--cluster", "create",
@@ -194,7 +254,7 @@ def redis_cluster(node_timeout_ms: int = 1500) -> Iterator[LocalCluster]:
                 capture_output=True,
                 timeout=120,
             )  # fmt: skip
-            cluster = LocalCluster(nodes, root)
+            cluster = LocalCluster(nodes, root, tls)
             wait_until(cluster.healthy, 90, "the cluster is not ok")
             wait_until(lambda: _replicas_synced(nodes), 90, "the replicas are not in sync")
             yield cluster
@@ -229,14 +289,17 @@ class SentinelGroup:
     db: int = 0
     extra: dict[str, str] = field(default_factory=dict)
     sentinel_password: str = PASSWORD
+    tls: TlsFiles | None = None
 
     @property
     def url(self) -> str:
         hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
-        url = f"redis+sentinel://:{PASSWORD}@{hosts}/{SERVICE}/{self.db}"
-        if self.sentinel_password == PASSWORD:
-            return url
-        return f"{url}?sentinel_password={urllib.parse.quote(self.sentinel_password, safe='')}"
+        scheme = "redis+sentinel" if self.tls is None else "rediss+sentinel"
+        query = [tls_query(self.tls)] if self.tls else []
+        if self.sentinel_password != PASSWORD:
+            query.append(f"sentinel_password={urllib.parse.quote(self.sentinel_password, safe='')}")
+        url = f"{scheme}://:{PASSWORD}@{hosts}/{SERVICE}/{self.db}"
+        return f"{url}?{'&'.join(query)}" if query else url
 
     def primary(self) -> RedisNode:
         client = self.sentinels[0].client(socket_timeout=2)
@@ -284,7 +347,7 @@ def _sentinel_command(conf: Path) -> list[str]:
 
 @contextmanager
 def redis_sentinel(
-    down_after_ms: int = 1000, *, sentinel_password: str = PASSWORD
+    down_after_ms: int = 1000, *, sentinel_password: str = PASSWORD, tls: TlsFiles | None = None
 ) -> Iterator[SentinelGroup]:
     """Start a primary, its replica and 3 sentinels; yield the group; tear it down.
 
@@ -301,15 +364,22 @@ def redis_sentinel(
                 workdir = root / str(port)
                 workdir.mkdir()
                 extra = [] if index == 0 else ["--replicaof", "127.0.0.1", str(primary_port)]
-                servers.append(_start(_server_args(port, workdir, *extra), port, workdir, PASSWORD))
+                args = _server_args(port, workdir, *extra, tls=tls)
+                servers.append(_start(args, port, workdir, PASSWORD, tls))
             for _ in range(3):
                 port = free_port()
                 workdir = root / f"sentinel-{port}"
                 workdir.mkdir()
                 conf = workdir / "sentinel.conf"
+                listen = (
+                    "".join(
+                        f"{name} {value}\n" for name, value in _tls_lines(tls, port, "optional")
+                    )
+                    if tls
+                    else f"port {port}\n"
+                )
                 conf.write_text(
-                    f"port {port}\n"
-                    "bind 127.0.0.1\n"
+                    listen + "bind 127.0.0.1\n"
                     f"dir {workdir}\n"
                     f"sentinel monitor {SERVICE} 127.0.0.1 {primary_port} 2\n"
                     f"sentinel auth-pass {SERVICE} {PASSWORD}\n"
@@ -319,10 +389,26 @@ def redis_sentinel(
                     f"requirepass {sentinel_password}\n"
                     f"sentinel sentinel-pass {sentinel_password}\n"
                 )
-                sentinels.append(_start(_sentinel_command(conf), port, workdir, sentinel_password))
-            group = SentinelGroup(servers, sentinels, root, sentinel_password=sentinel_password)
+                command = _sentinel_command(conf)
+                sentinels.append(_start(command, port, workdir, sentinel_password, tls))
+            group = SentinelGroup(
+                servers, sentinels, root, sentinel_password=sentinel_password, tls=tls
+            )
             wait_until(group.settled, 90, "the sentinels did not settle")
             yield group
         finally:
             for node in [*sentinels, *servers]:
                 node.stop()
+
+
+@contextmanager
+def redis_single(tls: TlsFiles, *, client_certificates: str = "optional") -> Iterator[str]:
+    """Start one redis-server that speaks TLS only; yield its ``rediss://`` URL."""
+    with tempfile.TemporaryDirectory(prefix="bff-redis-tls-") as tmp:
+        port = free_port()
+        args = _server_args(port, Path(tmp), tls=tls, client_certificates=client_certificates)
+        node = _start(args, port, Path(tmp), PASSWORD, tls)
+        try:
+            yield f"rediss://:{PASSWORD}@localhost:{port}/0?{tls_query(tls)}"
+        finally:
+            node.stop()

@@ -18,6 +18,7 @@ BASE = {
     "identity",
     "redis_keys",
     "redis_connection",
+    "redis_failures",
     "redis_durable",
     "redis_migration",
     "upstream",

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import redis
 
 from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
+from chatkit_bff.redis_failures import describe_failure
 
 from .report import Check
 
@@ -50,13 +51,19 @@ def check_redis(client: redis.Redis, url: str) -> list[Check]:
             )
         ]
     except redis.exceptions.RedisError as error:
+        reason = describe_failure(error)
+        fix = (
+            "Change REDIS_URL as said: sign-ins, secrets and limits live in Redis."
+            if reason != type(error).__name__  # the cause says what to change
+            else "Start Redis or point REDIS_URL at it; sign-ins, secrets and limits live there."
+        )
         return [
             Check(
                 "redis",
                 "reachable",
                 "fail",
-                f"Redis at {shown} is unreachable ({type(error).__name__})",
-                "Start Redis or point REDIS_URL at it; sign-ins, secrets and limits live there.",
+                f"Redis at {shown} is unreachable ({reason})",
+                fix,
             )
         ]
     rtt = statistics.median(rtts)

@@ -1,0 +1,59 @@
+"""Why a Redis connection failed, in words an operator can act on (TLS above all).
+
+redis-py reports a refused TLS certificate, a missing client certificate and a plain
+connection to a TLS-only server all as `ConnectionError`. The cause it wraps tells them apart;
+the words name the `REDIS_URL` option to change. Nothing here holds a password: only error
+class names and the TLS library's own reasons are repeated.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+_TLS_TIMEOUT_HINT = "a Redis without TLS on that port does not answer: use redis://"
+
+
+def _causes(error: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(found) < 8:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _hint(cause: BaseException) -> str | None:
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        reason = cause.verify_message or "certificate verify failed"
+        return (
+            f"its TLS certificate was refused ({reason}): name the CA that signed it with "
+            "ssl_ca_certs=/path in REDIS_URL, and connect to a host name the certificate names"
+        )
+    if isinstance(cause, ssl.SSLEOFError | ssl.SSLZeroReturnError) or (
+        isinstance(cause, ssl.SSLError) and "CERTIFICATE_REQUIRED" in str(cause)
+    ):
+        return (
+            "it closed the TLS connection: if it requires a client certificate, give "
+            "ssl_certfile=/path and ssl_keyfile=/path in REDIS_URL"
+        )
+    if isinstance(cause, ssl.SSLError) and "WRONG_VERSION_NUMBER" in str(cause):
+        return "it does not speak TLS on that port: use redis://, not rediss://"
+    if isinstance(cause, ssl.SSLError):
+        return f"the TLS connection failed ({cause.reason or cause.__class__.__name__})"
+    if isinstance(cause, ConnectionResetError):
+        return (
+            "it reset the connection (a Redis that requires TLS does so to a plain one: "
+            "use rediss://)"
+        )
+    if isinstance(cause, TimeoutError) and "handshake" in str(cause):
+        return f"the TLS handshake timed out ({_TLS_TIMEOUT_HINT})"
+    return None
+
+
+def describe_failure(error: BaseException) -> str:
+    """The error's class name, and what to change when the cause is recognised."""
+    for cause in _causes(error):
+        hint = _hint(cause)
+        if hint is not None:
+            return f"{type(error).__name__}: {hint}"
+    return type(error).__name__
