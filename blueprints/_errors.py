@@ -7,7 +7,7 @@ import math
 import time
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request, session
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -15,12 +15,11 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from chatkit_bff.errors import (
     BffError,
     RateLimited,
-    StoreUnavailable,
     UpstreamFailed,
     UpstreamUnavailable,
 )
 from chatkit_bff.observability import metrics
-from chatkit_bff.redis_connection import OUTAGE_ERRORS, OUTAGE_RETRY_AFTER
+from chatkit_bff.redis_connection import OUTAGE_ERRORS
 from chatkit_bff.redis_failures import describe_failure
 from chatkit_bff.upstream import (
     CircuitOpenError,
@@ -33,6 +32,7 @@ from chatkit_bff.upstream import (
 from extensions import limiter
 
 from ._context import is_api_request
+from ._sign_in_store import store_answers, store_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -122,12 +122,7 @@ def _upstream_error(exc: UpstreamError) -> Response:
 def _redis_error(exc: Exception) -> Response:
     metrics.REDIS_ERRORS.inc()
     log.error("redis unavailable: %s", describe_failure(exc))
-    return _bff_error(
-        StoreUnavailable(
-            "Storage is unavailable right now; try again shortly.",
-            retry_after=OUTAGE_RETRY_AFTER,
-        )
-    )
+    return _bff_error(store_unavailable())
 
 
 def _rate_limited(exc: RateLimitExceeded) -> Response:
@@ -144,6 +139,10 @@ def _over_limit(exc: RateLimited) -> Response:
 
 
 def _csrf_error(exc: CSRFError) -> Response:
+    if current_app.config["WTF_CSRF_FIELD_NAME"] not in session and not store_answers():
+        # The form's session could not be written: say so, not "reload the page".
+        metrics.REDIS_ERRORS.inc()
+        return _bff_error(store_unavailable())
     return error_response(
         400,
         f"The request was refused: {exc.description} Reload the page and try again.",

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import redis
-from flask import Flask, Request, Response, g, request, session
+from flask import Flask, Request, Response, current_app, g, request, session
 from flask.globals import request_ctx
 from flask.sessions import SessionInterface, SessionMixin
 from redis.client import Pipeline
@@ -152,6 +152,10 @@ class RedisSignInInterface(SessionInterface):
         self._ride_alongs[endpoint] = reads
         self._ride_along_methods.update(m.upper() for m in methods)
 
+    @property
+    def client(self) -> redis.Redis:
+        return self._redis
+
     def _key(self, sid: str) -> str:
         return redis_keys.sign_in(sid)
 
@@ -273,6 +277,29 @@ def current_sign_in() -> ServerSignIn:
     return server_session
 
 
+def store_unavailable() -> StoreUnavailable:
+    """The 503 a request gets while the sign-in store is down (retry in a moment)."""
+    return StoreUnavailable(
+        "Storage is unavailable right now; try again shortly.", retry_after=OUTAGE_RETRY_AFTER
+    )
+
+
+def store_answers() -> bool:
+    """Whether the sign-in store answers now (asked only on error paths: one PING).
+
+    A session that could not be written looks, on the next request, like one that never
+    existed; this tells an outage apart from an expired or forged form.
+    """
+    interface = current_app.session_interface
+    if not isinstance(interface, RedisSignInInterface):
+        return True
+    try:
+        return bool(interface.client.ping())
+    except redis.RedisError as error:
+        log.error("session store unavailable: %s", describe_failure(error))
+        return False
+
+
 #: Probes and static files answer without a session, so they keep working during an outage.
 _WORKS_WITHOUT_SESSIONS = {"health.healthz", "health.readyz", "static"}
 
@@ -284,9 +311,7 @@ def _refuse_when_store_unavailable() -> None:
         and session.unavailable
         and request.endpoint not in _WORKS_WITHOUT_SESSIONS
     ):
-        raise StoreUnavailable(
-            "Storage is unavailable right now; try again shortly.", retry_after=OUTAGE_RETRY_AFTER
-        )
+        raise store_unavailable()
 
 
 def install_sign_in_store(app: Flask, client: redis.Redis, *, idle_seconds: int) -> None:

@@ -43,6 +43,27 @@ def test_redis_outage_gives_503s_not_500s(app_config: dict[str, Any]) -> None:
     assert url.split("//")[1] not in ready.get_data(as_text=True)  # where Redis is stays private
 
 
+def test_a_sign_in_started_during_an_outage_is_a_503_not_a_stale_form(
+    app_config: dict[str, Any],
+) -> None:
+    with redis_server() as url:
+        app = create_app({**app_config, "REDIS_URL": url})
+    # Gone before this visitor's first request: the sign-in form's session is never written.
+    visitor = app.test_client()
+    refused = dev_sign_in(visitor, "grace")
+    assert refused.status_code == 503
+    assert refused.mimetype == "text/html"
+    assert "try again shortly" in refused.get_data(as_text=True)
+    assert "Reload the page" not in refused.get_data(as_text=True)
+    assert refused.headers["Retry-After"]
+
+
+def test_a_form_from_an_ended_session_still_says_to_reload(client: FlaskClient) -> None:
+    refused = client.post("/login/dev", data={"user": "grace", "csrf_token": "stale"})
+    assert refused.status_code == 400
+    assert "Reload the page and try again" in refused.get_data(as_text=True)
+
+
 def test_chatkit_outage_keeps_the_chat_page_and_says_why_history_is_missing(
     client: FlaskClient, emulator: Emulator
 ) -> None:

@@ -127,6 +127,7 @@ def test_without_its_client_certificate_the_log_and_doctor_say_which_options(
 ) -> None:
     seen, log = _run(app_config, requiring_client_certificates, _UNREACHABLE)
     assert seen["ready"] == 503
+    assert seen["sign_in"][0] == 503
     for said in (log, seen["doctor"]):
         assert "ssl_certfile=/path and ssl_keyfile=/path" in said
 
@@ -138,6 +139,7 @@ def test_an_untrusted_certificate_is_a_503_whose_log_names_ssl_ca_certs(
         without_ca = url.split("?", 1)[0]
         seen, log = _run(app_config, without_ca, _UNREACHABLE)
     assert seen["ready"] == 503
+    assert seen["sign_in"][0] == 503
     assert "its TLS certificate was refused" in log
     assert "ssl_ca_certs=/path" in log
     assert "[FAIL] redis: reachable" in seen["doctor"]
@@ -152,5 +154,6 @@ def test_a_plain_url_to_a_tls_only_redis_is_told_to_use_rediss(
         plain = url.split("?", 1)[0].replace("rediss://", "redis://", 1)
         seen, log = _run(app_config, plain, _UNREACHABLE)
     assert seen["ready"] == 503
+    assert seen["sign_in"][0] == 503
     assert "use rediss://" in log
     assert "use rediss://" in seen["doctor"]
