@@ -36,7 +36,8 @@ from blueprints._sign_in_store import install_sign_in_store
 from chatkit_bff.auth.oidc import register_oidc_client
 from chatkit_bff.observability.logs import configure_logging
 from chatkit_bff.observability.request_ids import RequestIdMiddleware
-from chatkit_bff.redis_connection import eviction_problem, limiter_storage, parse_redis_url
+from chatkit_bff.redis_connection import limiter_storage, parse_redis_url
+from chatkit_bff.redis_requirements import eviction_problem, version_problem
 from chatkit_bff.rendering import register_rendering
 from chatkit_bff.services import Services, build_services
 from chatkit_bff.settings import ConfigError, Settings, load_settings
@@ -63,7 +64,7 @@ def create_app(
         install_tracing(app, settings.otel_endpoint)
     services = build_services(settings, clock=clock)
     app.extensions["chatkit_bff"] = services
-    _check_eviction(settings, services)
+    _check_redis_server(settings, services)
 
     install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)
     register_current_user(app)
@@ -138,8 +139,13 @@ def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any
 _FLASK_KEYS = {"TESTING", "SERVER_NAME", "WTF_CSRF_ENABLED", "RATELIMIT_ENABLED"}
 
 
-def _check_eviction(settings: Settings, services: Services) -> None:
-    """Sessions, policies and the audit trail must never be evicted (refused in production)."""
+def _check_redis_server(settings: Settings, services: Services) -> None:
+    """A Redis too old for the commands used is refused; one that may evict sessions,
+    policies and the audit trail is refused in production."""
+    too_old = version_problem(services.redis)
+    if too_old is not None:
+        services.close()
+        raise ConfigError([too_old])
     problem = eviction_problem(services.redis)
     if problem is None:
         return

@@ -268,34 +268,3 @@ def limiter_storage(
 
 def _quote(value: str | None) -> str:
     return urllib.parse.quote(value or "", safe="")
-
-
-def eviction_policies(client: redis.Redis) -> set[str] | None:
-    """`maxmemory-policy` of every primary, or None where the server refuses `CONFIG GET`."""
-    try:
-        cluster = as_cluster(client)
-        if cluster is not None:
-            answers = [
-                cluster.config_get("maxmemory-policy", target_nodes=node)
-                for node in cluster.get_primaries()  # type: ignore[no-untyped-call]
-            ]
-        else:
-            answers = [client.config_get("maxmemory-policy")]
-    except redis.exceptions.ResponseError:
-        return None  # managed offerings often rename or forbid CONFIG
-    return {str(a.get("maxmemory-policy", "")) for a in answers}
-
-
-def eviction_problem(client: redis.Redis) -> str | None:
-    """One line if Redis may evict keys (sessions, policies, audit), else None."""
-    try:
-        policies = eviction_policies(client)
-    except OUTAGE_ERRORS:
-        return None  # not reachable yet: requests will answer 503 until it is
-    evicting = sorted((policies or set()) - {"noeviction"})
-    if not evicting:
-        return None
-    return (
-        f"Redis maxmemory-policy is {', '.join(evicting)}: it may evict sign-ins, policies and "
-        "the audit trail; set it to noeviction (or REDIS_ACCEPT_EVICTION=on to accept this)"
-    )

@@ -3,12 +3,17 @@
 redis-py reports a refused TLS certificate, a missing client certificate and a plain
 connection to a TLS-only server all as `ConnectionError`. The cause it wraps tells them apart;
 the words name the `REDIS_URL` option to change. Nothing here holds a password: only error
-class names and the TLS library's own reasons are repeated.
+class names and the TLS library's own reasons are repeated. A server too old for a command is
+named too.
 """
 
 from __future__ import annotations
 
 import ssl
+
+import redis
+
+from chatkit_bff.redis_requirements import MINIMUM_VERSION
 
 _TLS_TIMEOUT_HINT = "a Redis without TLS on that port does not answer: use redis://"
 
@@ -47,6 +52,10 @@ def _hint(cause: BaseException) -> str | None:
         )
     if isinstance(cause, TimeoutError) and "handshake" in str(cause):
         return f"the TLS handshake timed out ({_TLS_TIMEOUT_HINT})"
+    if isinstance(cause, redis.exceptions.ResponseError) and "unknown command" in str(cause):
+        # Not its words: Redis repeats the command's arguments (keys, ids) in them.
+        needed = ".".join(map(str, MINIMUM_VERSION))
+        return f"it does not know a command this app uses: it needs Redis {needed} or newer"
     return None
 
 

@@ -17,6 +17,15 @@ ensure_system_packages() {
   [ ${#missing[@]} -eq 0 ] || install_packages "${missing[@]}"
 }
 
+# The app uses GETEX and SET PXAT (Redis 6.2); Ubuntu 22.04's redis-server is 6.0.
+ensure_redis_version() {
+  local version
+  version="$(redis-server --version | sed -n 's/.* v=\([0-9]*\.[0-9]*\).*/\1/p')"
+  case "$version" in
+    [0-5].* | 6.[01]) die "redis-server $version is too old: chatkit-bff needs Redis 6.2 or newer (Debian 12 and Ubuntu 24.04 ship 7.0; elsewhere use packages.redis.io or Valkey)" ;;
+  esac
+}
+
 install_packages() {
   command -v apt-get >/dev/null || die "please install: $*"
   echo "Installing $* from the system's packages..."

@@ -18,6 +18,7 @@ BASE = {
     "identity",
     "redis_keys",
     "redis_connection",
+    "redis_requirements",
     "redis_failures",
     "redis_durable",
     "redis_migration",
@@ -47,6 +48,8 @@ BASE_MAY_IMPORT = {
     "settings": {"csp_sources", "apps", "redis_connection"},
     "csp": {"settings"},
     "redis_durable": {"errors", "redis_connection"},
+    "redis_requirements": {"redis_connection"},
+    "redis_failures": {"redis_requirements"},
     "redis_migration": {"redis_keys"},
     "upstream": {"observability"},  # its calls feed the metrics and carry the request id
     "json_input": {"errors"},

@@ -1,4 +1,5 @@
-"""One REDIS_URL for every topology (the limits library's forms); an evicting Redis is refused."""
+"""One REDIS_URL for every topology (the limits library's forms); an evicting Redis is refused,
+and so is one too old for the commands used."""
 
 from __future__ import annotations
 
@@ -18,8 +19,12 @@ from chatkit_bff.redis_connection import (
     limiter_storage,
     parse_redis_url,
 )
+from chatkit_bff.redis_requirements import server_versions, too_old, version_problem
 from chatkit_bff.settings import ConfigError
+from testing.old_redis import VERSION as OLD_VERSION
+from testing.old_redis import redis_6_0
 from testing.redis_topologies import redis_sentinel
+from testing.servers import free_port
 from tests.test_settings import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,6 +147,40 @@ def test_an_evicting_redis_is_a_warning_in_development(
     assert "maxmemory-policy is allkeys-lru" in caplog.text
 
 
+def test_a_redis_older_than_6_2_stops_start_up_with_one_line(app_config: dict[str, Any]) -> None:
+    # Ubuntu 22.04's redis-server is 6.0: it has no GETEX, so no sign-in could ever be read.
+    with redis_6_0() as url, pytest.raises(ConfigError) as refused:
+        create_app({**app_config, "REDIS_URL": url})
+    assert refused.value.problems == [
+        f"Redis {OLD_VERSION} is too old: this app needs Redis 6.2 or newer "
+        "(it uses GETEX and SET PXAT)"
+    ]
+
+
+def test_a_redis_too_old_that_appears_after_start_up_is_a_503_that_says_so(
+    app_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    app = create_app({**app_config, "REDIS_URL": f"redis://127.0.0.1:{port}/0"})  # nobody yet
+    with redis_6_0(port):
+        browser = app.test_client()
+        browser.set_cookie("session", "u_someone." + "a" * 43)
+        page = browser.get("/")
+    assert page.status_code == 503
+    assert "it needs Redis 6.2 or newer" in caplog.text
+    assert "u_someone" not in caplog.text  # the server repeats keys in its error; we do not
+    app.extensions["chatkit_bff"].close()
+
+
+@pytest.mark.parametrize(
+    ("version", "old"),
+    [("6.0.16", True), ("5.0.7", True), ("6.2.0", False), ("7.0.15", False), ("10.1", False),
+     ("", False), ("unknown", False)],
+)  # fmt: skip
+def test_versions_before_6_2_are_too_old(version: str, old: bool) -> None:
+    assert too_old(version) is old
+
+
 @pytest.mark.all_topologies
 def test_every_topology_answers_through_one_url(
     redis_url: str, redis_client: redis.Redis, redis_topology: str
@@ -153,6 +192,9 @@ def test_every_topology_answers_through_one_url(
         pipe.get("bff:{probe}:a")
         assert pipe.execute() == [2, b"2"]
     assert parse_redis_url(redis_url).topology == redis_topology
+    # One answer per primary (three in the cluster), all the same build here.
+    assert len(server_versions(client)) == 1
+    assert version_problem(client) is None
     client.close()
 
 

@@ -11,6 +11,7 @@ import redis
 
 from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
 from chatkit_bff.redis_failures import describe_failure
+from chatkit_bff.redis_requirements import MINIMUM_VERSION, too_old
 
 from .report import Check
 
@@ -86,9 +87,13 @@ def check_redis(client: redis.Redis, url: str) -> list[Check]:
 
 
 def _version(version: str) -> tuple[Any, str, str | None]:
-    major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
-    if major and major < 6:
-        return "warn", f"Redis {version}", "Use Redis 6.2 or newer (GETEX, PXAT)."
+    if too_old(version):
+        needed = ".".join(map(str, MINIMUM_VERSION))
+        return (
+            "fail",
+            f"Redis {version} is too old: sign-ins and cached secrets need GETEX and SET PXAT",
+            f"Use Redis {needed} or newer (or Valkey); the app refuses to start on this one.",
+        )
     return "ok", f"Redis {version}", None
 
 
