@@ -75,6 +75,8 @@ def durable_transaction(
 
 
 def _run(conn: redis.Redis, prepare: Prepare[T], watch: Sequence[str], replicas: int) -> T:
+    # Asked before writing: a server that will not say leaves nothing written unconfirmed.
+    wanted = _replicas_to_wait_for(conn, replicas)
     while True:
         if watch:
             _command(conn, "WATCH", *watch)
@@ -91,7 +93,7 @@ def _run(conn: redis.Redis, prepare: Prepare[T], watch: Sequence[str], replicas:
             raise
         if _command(conn, "EXEC") is None:
             continue  # a watched key changed meanwhile: read again
-        _confirm(conn, replicas)
+        _confirm(conn, wanted)
         return result
 
 
@@ -99,9 +101,12 @@ def _command(conn: redis.Redis, *args: object) -> object:
     return conn.execute_command(*args)  # type: ignore[no-untyped-call]
 
 
-def _confirm(conn: redis.Redis, replicas: int) -> None:
+def _replicas_to_wait_for(conn: redis.Redis, replicas: int) -> int:
     info = conn.info("replication")
-    wanted = min(replicas, int(info.get("connected_slaves", 0)))
+    return min(replicas, int(info.get("connected_slaves", 0)))
+
+
+def _confirm(conn: redis.Redis, wanted: int) -> None:
     if wanted == 0:
         return
     confirmed = _command(conn, "WAIT", wanted, REPLICA_WAIT_MS)

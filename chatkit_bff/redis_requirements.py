@@ -7,6 +7,7 @@ not judged here (requests answer 503 until it can).
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import redis
 from redis.cluster import RedisCluster
@@ -18,13 +19,18 @@ MINIMUM_VERSION = (6, 2)
 _VERSION = re.compile(r"(\d+)\.(\d+)")
 
 
-def server_versions(client: redis.Redis) -> set[str]:
-    """`redis_version` of every primary (one on a single node or behind Sentinel)."""
+def _primaries_info(client: redis.Redis, section: str) -> list[dict[str, Any]]:
+    """INFO `section` of every primary (one on a single node or behind Sentinel)."""
     cluster = as_cluster(client)
     if cluster is None:
-        return {str(client.info("server").get("redis_version", ""))}
-    answers = cluster.info("server", target_nodes=RedisCluster.PRIMARIES)
-    return {str(info.get("redis_version", "")) for info in answers.values()}
+        return [client.info(section)]
+    answers = cluster.info(section, target_nodes=RedisCluster.PRIMARIES)
+    return list(answers.values())
+
+
+def server_versions(client: redis.Redis) -> set[str]:
+    """`redis_version` of every primary."""
+    return {str(info.get("redis_version", "")) for info in _primaries_info(client, "server")}
 
 
 def too_old(version: str) -> bool:
@@ -33,14 +39,21 @@ def too_old(version: str) -> bool:
     return found is not None and (int(found[1]), int(found[2])) < MINIMUM_VERSION
 
 
+#: What the app's Redis user must be allowed beyond key commands (`README`, "Least privilege").
+INFO_REFUSED = (
+    "Redis does not answer INFO for this user: the app needs it (the server's version, and "
+    "its replicas for the writes they must confirm); allow it in the user's ACL (+info)"
+)
+
+
 def version_problem(client: redis.Redis) -> str | None:
-    """One line if a Redis server is older than the app needs, else None."""
+    """One line if a Redis server is older than the app needs, or will not say, else None."""
     try:
         old = sorted(version for version in server_versions(client) if too_old(version))
     except OUTAGE_ERRORS:
         return None
-    except redis.exceptions.ResponseError:
-        return None  # INFO renamed or forbidden: the doctor says so
+    except redis.exceptions.ResponseError:  # NOPERM by an ACL, or the command renamed away
+        return INFO_REFUSED
     if not old:
         return None
     return (
@@ -50,19 +63,15 @@ def version_problem(client: redis.Redis) -> str | None:
 
 
 def eviction_policies(client: redis.Redis) -> set[str] | None:
-    """`maxmemory-policy` of every primary, or None where the server refuses `CONFIG GET`."""
+    """`maxmemory-policy` of every primary, or None where the server will not say.
+
+    Read from INFO, which managed offerings and least-privilege users allow, unlike CONFIG.
+    """
     try:
-        cluster = as_cluster(client)
-        if cluster is not None:
-            answers = [
-                cluster.config_get("maxmemory-policy", target_nodes=node)
-                for node in cluster.get_primaries()  # type: ignore[no-untyped-call]
-            ]
-        else:
-            answers = [client.config_get("maxmemory-policy")]
+        answers = _primaries_info(client, "memory")
     except redis.exceptions.ResponseError:
-        return None  # managed offerings often rename or forbid CONFIG
-    return {str(a.get("maxmemory-policy", "")) for a in answers}
+        return None
+    return {str(info.get("maxmemory_policy", "")) for info in answers}
 
 
 def eviction_problem(client: redis.Redis) -> str | None:
