@@ -27,6 +27,7 @@ from blueprints import (
     retention_cli,
 )
 from blueprints._apps import register_chat_apps
+from blueprints._body_limit import install_body_limit
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._observability import register_observability
@@ -67,6 +68,7 @@ def create_app(
     _check_redis_server(settings, services)
 
     install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)
+    install_body_limit(app)
     register_current_user(app)
     register_chat_apps(app)
     register_observability(app)

@@ -83,6 +83,11 @@ def storable_text(text: str) -> str:
     return text if is_encodable(text) else text.encode("utf-8", "replace").decode("utf-8")
 
 
+def too_large(what: str = "The body", max_bytes: int = MAX_BODY_BYTES) -> PayloadTooLarge:
+    """The 413 for a body (or field) over `max_bytes`."""
+    return PayloadTooLarge(f"{what} is larger than {max_bytes // 1024} KiB.")
+
+
 def parse_json(
     raw: bytes | str,
     *,
@@ -93,7 +98,7 @@ def parse_json(
     """JSON text to a value, or a 400/413 that says what is wrong with it."""
     data = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"{what} is larger than {max_bytes // 1024} KiB.")
+        raise too_large(what, max_bytes)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
@@ -90,6 +91,45 @@ def test_an_oversized_body_is_a_413_with_a_message(grace: ApiCaller) -> None:
     body = b'{"current_client_secret": "' + b"x" * 70_000 + b'"}'
     response = _send_raw(grace, "POST", "/api/chatkit/session", body)
     assert response.status_code == 413
+
+
+def _send_chunked(caller: ApiCaller, path: str, body: bytes, content_type: str) -> Any:
+    """A body sent without Content-Length, as `Transfer-Encoding: chunked` arrives in WSGI."""
+    return caller.client.open(
+        path,
+        method="POST",
+        input_stream=io.BytesIO(body),
+        content_type=content_type,
+        headers={"X-CSRFToken": caller.token, "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+def test_a_chunked_body_is_read_and_an_oversized_one_is_a_413_not_bad_json(
+    grace: ApiCaller,
+) -> None:
+    small = _send_chunked(grace, "/api/chatkit/session", b'{"current_client_secret": null}',
+                          "application/json")  # fmt: skip
+    assert small.status_code == 200
+    big = b'{"current_client_secret": "' + b"x" * 70_000 + b'"}'
+    response = _send_chunked(grace, "/api/chatkit/session", big, "application/json")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["message"] == "The body is larger than 64 KiB."
+
+
+def test_an_oversized_chunked_form_is_a_413_and_saves_none_of_it(
+    admin: ApiCaller, grace: ApiCaller
+) -> None:
+    # The fields past the limit would be cut off, and what came before saved without them.
+    form = f"csrf_token={admin.token}&state_variables=" + "%20" * 30_000 + "&session_seconds=300"
+    path = f"/admin/users/{user_id('grace')}/policy"
+    response = _send_chunked(admin, path, form.encode(), "application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert response.mimetype == "text/html"
+    policy = admin.get(policy_url("grace"))
+    assert policy.status_code == 200
+    assert policy.get_json()["effective"]["session_seconds"] != 300
+    assert policy.get_json()["sources"]["session_seconds"] != "override"
 
 
 BAD_AUDIT_CURSORS = [
