@@ -81,7 +81,7 @@ class RedisTarget:
 
     def describe(self) -> str:
         """Where the data lives, for log lines: never the password."""
-        where = ",".join(f"{host}:{port}" for host, port in self.nodes)
+        where = ",".join(f"{_url_host(host)}:{port}" for host, port in self.nodes)
         tls = " over TLS" if self.uses_tls else ""
         if self.topology == "sentinel":
             return f"Sentinel service {self.service_name!r} (sentinels {where}, db {self.db}){tls}"
@@ -248,7 +248,7 @@ def limiter_storage(
         url = target.url
         return ("redis+" + url if url.startswith("unix://") else url), common
     auth = f"{_quote(target.username)}:{_quote(target.password)}@" if target.password else ""
-    hosts = ",".join(f"{host}:{port}" for host, port in target.nodes)
+    hosts = ",".join(f"{_url_host(host)}:{port}" for host, port in target.nodes)
     if target.topology == "cluster":
         return f"redis+cluster://{auth}{hosts}", {**common, **target.tls}
     # limits reads only /service_name from the path: the database and TLS go as options (only
@@ -264,6 +264,11 @@ def limiter_storage(
     if sentinel_kwargs:
         options["sentinel_kwargs"] = sentinel_kwargs
     return f"redis+sentinel://{auth}{hosts}/{target.service_name}", options
+
+
+def _url_host(host: str) -> str:
+    """A host as a URL writes it: an IPv6 address in brackets (RFC 3986 §3.2.2)."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _quote(value: str | None) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import redis
+from limits.storage import RedisSentinelStorage, storage_from_string
 
 from app import create_app
 from chatkit_bff.redis_connection import (
@@ -116,6 +117,20 @@ def test_the_limiter_gets_the_same_url_in_the_limits_form() -> None:
     assert limiter_storage(parse_redis_url("unix:///run/r.sock"))[0] == "redis+unix:///run/r.sock"
     cluster_uri, _ = limiter_storage(parse_redis_url("redis+cluster://:pw@n1:7000,n2:7001"))
     assert cluster_uri == "redis+cluster://:pw@n1:7000,n2:7001"
+
+
+def test_ipv6_nodes_reach_the_limiter_in_brackets() -> None:
+    sentinel = parse_redis_url("redis+sentinel://:pw@[::1]:26379,[fd00::7]:26380/main")
+    uri, options = limiter_storage(sentinel)
+    assert uri == "redis+sentinel://:pw@[::1]:26379,[fd00::7]:26380/main"
+    # The limits library reads it back into the same sentinels (it connects only when used).
+    storage = storage_from_string(uri, **options)
+    assert isinstance(storage, RedisSentinelStorage)
+    pools = [node.connection_pool.connection_kwargs for node in storage.sentinel.sentinels]
+    assert [(kw["host"], kw["port"]) for kw in pools] == [("::1", 26379), ("fd00::7", 26380)]
+    cluster = parse_redis_url("redis+cluster://:pw@[::1]:7000,10.0.0.2:7001")
+    assert limiter_storage(cluster)[0] == "redis+cluster://:pw@[::1]:7000,10.0.0.2:7001"
+    assert "[::1]:7000" in cluster.describe()
 
 
 @pytest.fixture
