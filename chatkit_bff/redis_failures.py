@@ -12,6 +12,7 @@ from __future__ import annotations
 import ssl
 
 import redis
+from redis.sentinel import MasterNotFoundError
 
 from chatkit_bff.redis_requirements import MINIMUM_VERSION
 
@@ -28,6 +29,11 @@ def _causes(error: BaseException) -> list[BaseException]:
 
 
 def _hint(cause: BaseException) -> str | None:
+    if isinstance(cause, MasterNotFoundError):
+        return (
+            "the sentinels name no primary for this service: check the service name in "
+            "REDIS_URL (redis+sentinel://…/service_name/db) and that they monitor it"
+        )
     if isinstance(cause, ssl.SSLCertVerificationError):
         reason = cause.verify_message or "certificate verify failed"
         return (

@@ -3,9 +3,6 @@ and so is one too old for the commands used."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +21,9 @@ from chatkit_bff.redis_requirements import server_versions, too_old, version_pro
 from chatkit_bff.settings import ConfigError
 from testing.old_redis import VERSION as OLD_VERSION
 from testing.old_redis import redis_6_0
-from testing.redis_topologies import redis_sentinel
+from testing.redis_topologies import SERVICE, redis_sentinel
 from testing.servers import free_port
+from tests.support.own_process import UNREACHABLE, run_app
 from tests.test_settings import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -213,16 +211,15 @@ def test_every_topology_answers_through_one_url(
     client.close()
 
 
-_MINT_TWICE = """
-import json, sys
-from app import create_app
-from tests.support.flows import signed_in
-app = create_app(json.loads(sys.argv[1]))
-api = signed_in(app.test_client())
-first, second = api.new_secret(), api.new_secret()
-print(json.dumps([first.status_code, second.get_json() == first.get_json()]))
-app.extensions["chatkit_bff"].close()
-"""
+def test_a_sentinel_service_name_they_do_not_know_is_named_in_the_log(
+    app_config: dict[str, Any], sentinel_redis_url: str
+) -> None:
+    wrong = sentinel_redis_url.replace(f"/{SERVICE}/", "/bff-primary-typo/")
+    seen, log = run_app(app_config, wrong, UNREACHABLE)
+    assert seen["sign_in"][0] == 503
+    assert seen["ready"] == 503
+    assert "check the service name in REDIS_URL" in log
+    assert "check the service name in REDIS_URL" in seen["doctor"]
 
 
 def test_a_sentinel_group_whose_sentinels_take_another_password(
@@ -230,15 +227,7 @@ def test_a_sentinel_group_whose_sentinels_take_another_password(
 ) -> None:
     with redis_sentinel(sentinel_password="sentinels-own+password") as group:
         assert "?sentinel_password=sentinels-own%2Bpassword" in group.url
-        config = {**app_config, "REDIS_URL": group.url}
-        # Its own process: flask-limiter keeps one storage, and its options, per process.
-        done = subprocess.run(
-            [sys.executable, "-c", _MINT_TWICE, json.dumps(config)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert done.returncode == 0, done.stderr[-2000:]
-        # Minted, then served again from the cache in Redis, counted by the limiter there too.
-        assert json.loads(done.stdout.strip().splitlines()[-1]) == [200, True]
+        seen, _ = run_app(app_config, group.url)
+    # Minted, then served again from the cache in Redis, counted by the limiter there too.
+    assert seen["statuses"] == [200, 200]
+    assert seen["same_secret"]
