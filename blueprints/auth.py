@@ -49,7 +49,7 @@ from chatkit_bff.auth.reauthentication import (
 )
 from chatkit_bff.auth.redirects import safe_next
 from chatkit_bff.auth.userinfo import UserInfoRejected, UserInfoUnavailable
-from chatkit_bff.identity import Identity, claims_held_elsewhere, identity_from_claims
+from chatkit_bff.identity import Identity, held_elsewhere, identity_from_claims
 from chatkit_bff.observability import metrics
 from chatkit_bff.threads.demo_seed import seed_demo_conversations
 from extensions import csrf, limiter
@@ -190,7 +190,7 @@ def callback() -> ResponseReturnValue:
         admin_claim=settings.admin_claim,
         variable_claims=settings.state_variable_claims.keys(),
     )
-    if settings.admin_claim.split(".")[0] in claims_held_elsewhere(claims):
+    if held_elsewhere(claims, settings.admin_claim):
         log.warning(
             "the provider sent the %s claim by reference only (too many values for the token);"
             " it is not fetched, so admin rights from it are not seen: use a claim the provider"

@@ -36,6 +36,13 @@ def claims_held_elsewhere(claims: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(str(name) for name in names)
 
 
+def held_elsewhere(claims: Mapping[str, Any], path: str) -> bool:
+    """Whether the claim `path` names (or the claim its dotted path starts in) came by
+    reference only (see `claims_held_elsewhere`)."""
+    held = claims_held_elsewhere(claims)
+    return path in held or path.split(".")[0] in held
+
+
 def claim_strings(claims: Mapping[str, Any], path: str) -> tuple[str, ...]:
     """The value at `path` as a list of strings: a JSON list, or a space-separated string."""
     value = claim_at(claims, path)
