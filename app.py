@@ -102,6 +102,7 @@ def create_app(
             x_for=settings.trusted_proxy_hops,
             x_proto=settings.trusted_proxy_hops,
             x_host=settings.trusted_proxy_hops,
+            x_port=settings.trusted_proxy_hops,  # a proxy on another port than 443 (8443)
         )
     # Outermost, so that every line logged for a request carries its id.
     app.wsgi_app = RequestIdMiddleware(  # type: ignore[method-assign]

@@ -6,7 +6,7 @@ import json
 import logging
 import time
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import redis
@@ -396,6 +396,33 @@ def test_sign_in_attempts_are_rate_limited_per_address(
     for _ in range(3):
         assert client.get("/auth/callback?state=x&code=y").status_code == 400
     assert client.get("/auth/callback?state=x&code=y").status_code == 429
+    application.extensions["chatkit_bff"].close()
+
+
+@pytest.mark.parametrize(
+    ("hops", "forwarded", "callback"),
+    [
+        (1, {"Proto": "https", "Host": "chat.example.com"}, "https://chat.example.com/auth/callback"),
+        (1, {"Proto": "https", "Host": "chat.example.com", "Port": "8443"},
+         "https://chat.example.com:8443/auth/callback"),
+        (0, {"Proto": "https", "Host": "evil.example"}, "http://localhost/auth/callback"),
+    ],
+    ids=["behind-a-proxy", "on-another-port", "untrusted-headers"],
+)  # fmt: skip
+def test_the_callback_url_is_the_one_the_browser_used_through_trusted_proxies(
+    app_config: dict[str, Any],
+    redis_client: redis.Redis,
+    hops: int,
+    forwarded: dict[str, str],
+    callback: str,
+) -> None:
+    application = create_app({**app_config, "TRUSTED_PROXY_HOPS": str(hops)})
+    headers = {f"X-Forwarded-{name}": value for name, value in forwarded.items()}
+    headers["X-Forwarded-For"] = "203.0.113.9"
+    start = application.test_client().get("/login", headers=headers)
+    assert start.status_code == 302
+    query = parse_qs(urlsplit(start.headers["Location"]).query)
+    assert query["redirect_uri"] == [callback]
     application.extensions["chatkit_bff"].close()
 
 
