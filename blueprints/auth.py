@@ -36,9 +36,11 @@ from chatkit_bff.auth.oidc import (
     ProviderMisconfigured,
     RelyingParty,
     SignInFailure,
+    WrongInitiatingIssuer,
     WrongResponseIssuer,
     describe_failure,
     log_failure,
+    login_hint,
     relying_party,
 )
 from chatkit_bff.auth.provider_logout import ReplayedLogoutToken
@@ -47,7 +49,7 @@ from chatkit_bff.auth.reauthentication import (
     ReauthenticationFailed,
     fresh_auth_time,
 )
-from chatkit_bff.auth.redirects import safe_next
+from chatkit_bff.auth.redirects import safe_next, same_origin_path
 from chatkit_bff.auth.userinfo import UserInfoRejected, UserInfoUnavailable
 from chatkit_bff.identity import Identity, held_elsewhere, identity_from_claims
 from chatkit_bff.observability import metrics
@@ -75,6 +77,7 @@ _SIGN_IN_ERRORS = (
     JoseError,
     MissingIdToken,
     WrongResponseIssuer,
+    WrongInitiatingIssuer,
     ProviderMisconfigured,
     requests.RequestException,
     UserInfoRejected,
@@ -112,10 +115,15 @@ def _failure_page(failure: SignInFailure) -> ResponseReturnValue:
     return html, failure.status
 
 
-@bp.get("/login")
+@bp.route("/login", methods=["GET", "POST"])
 @_sign_in_rate_limit
 def login() -> ResponseReturnValue:
-    next_url = safe_next(request.args.get("next"))
+    """Start a sign-in; also the login initiation endpoint a provider may send people to
+    (Core §4: `iss`, `login_hint`, `target_link_uri`, by GET or a form POST)."""
+    initiation = request.values
+    next_url = safe_next(initiation.get("next"))
+    if "target_link_uri" in initiation:
+        next_url = same_origin_path(initiation.get("target_link_uri"), request.host_url)
     if current_identity() is not None:
         return redirect(next_url)
     if _dev_login():
@@ -124,7 +132,10 @@ def login() -> ResponseReturnValue:
     redirect_uri = url_for("auth.callback", _external=True)
     try:
         party.metadata()
-        flow = party.client.create_authorization_url(redirect_uri)
+        party.check_initiating_issuer(initiation.get("iss"))
+        flow = party.client.create_authorization_url(
+            redirect_uri, **login_hint(initiation.get("login_hint"))
+        )
     except _SIGN_IN_ERRORS as error:
         log_failure(error)
         return _failure_page(describe_failure(error))
@@ -321,3 +332,6 @@ def backchannel_logout() -> ResponseReturnValue:
 
 # Server to server, with no sign-in: the provider's signature on the token is the proof.
 csrf.exempt(backchannel_logout)
+# A provider's login initiation may be a cross-site form POST (Core §4); it only starts a
+# sign-in, whose answer is bound to this browser's session by `state`.
+csrf.exempt(login)

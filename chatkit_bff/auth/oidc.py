@@ -57,6 +57,22 @@ class WrongResponseIssuer(Exception):
     """The authorization response names another issuer, or none where ours always names one."""
 
 
+class WrongInitiatingIssuer(Exception):
+    """A third-party-initiated sign-in (Core §4) names another issuer than ours."""
+
+
+#: A `login_hint` passed on to the provider: an email, a user name or an opaque hint.
+_MAX_LOGIN_HINT = 256
+
+
+def login_hint(hint: str | None) -> dict[str, str]:
+    """The `login_hint` authorization parameter for a hint sent to the login initiation
+    endpoint; none for a missing, overlong or unprintable one."""
+    if not hint or len(hint) > _MAX_LOGIN_HINT or not hint.isprintable():
+        return {}
+    return {"login_hint": hint}
+
+
 def discovery_url(issuer: str) -> str:
     return issuer.rstrip("/") + "/.well-known/openid-configuration"
 
@@ -114,6 +130,11 @@ class RelyingParty:
             return
         if iss != self.exact_issuer:
             raise WrongResponseIssuer("the authorization response names another issuer")
+
+    def check_initiating_issuer(self, iss: str | None) -> None:
+        """Core §4: a login initiation names the issuer that sends it; only ours may."""
+        if iss is not None and iss != self.exact_issuer:
+            raise WrongInitiatingIssuer("the login initiation names another issuer")
 
     def id_token_claims_options(self) -> dict[str, dict[str, Any]]:
         return {
@@ -297,6 +318,14 @@ def describe_failure(error: Exception) -> SignInFailure:
             "The answer did not come from the identity provider this site uses, so you are not "
             "signed in. Start again.",
         )
+    if isinstance(error, WrongInitiatingIssuer):
+        return SignInFailure(
+            400,
+            "sign_in_failed",
+            "Sign-in did not start",
+            "Another identity provider than the one this site uses asked to sign you in, so "
+            "nothing was started. Sign in from this site instead.",
+        )
     if isinstance(error, JoseError | MissingIdToken):
         return SignInFailure(
             400,
@@ -346,6 +375,8 @@ def log_failure(error: Exception) -> None:
         log.warning("sign-in refused: UserInfo: %s", error)
     elif isinstance(error, WrongResponseIssuer):
         log.warning("sign-in refused: %s (RFC 9207)", error)
+    elif isinstance(error, WrongInitiatingIssuer):
+        log.warning("sign-in refused: %s (Core 4)", error)
     elif isinstance(error, ProviderMisconfigured):
         log.error("sign-in unavailable: %s", error)
     else:

@@ -17,3 +17,19 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
+
+
+def same_origin_path(target: str | None, origin: str, default: str = "/") -> str:
+    """The path (and query) of an absolute URL on `origin` ("https://host[:port]"), made safe
+    as by `safe_next`; any other URL becomes `default`.
+
+    For `target_link_uri` (Core §4): the provider names where to go by an absolute URL, and the
+    app must not become an open redirector.
+    """
+    if not target or len(target) > 2048:
+        return default
+    parts = urlsplit(target)
+    if f"{parts.scheme}://{parts.netloc}".lower() != origin.rstrip("/").lower():
+        return default
+    path = parts.path or "/"
+    return safe_next(f"{path}?{parts.query}" if parts.query else path, default)
