@@ -7,7 +7,7 @@ Each app runs in a process of its own (`tests.support.own_process`).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -22,24 +22,25 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
     return certificate_authority(tmp_path_factory.mktemp("tls"))
 
 
-def _url(started: object) -> str:
-    return started if isinstance(started, str) else str(getattr(started, "url"))  # noqa: B009
-
-
-def _topology(kind: str, tls: TlsFiles) -> AbstractContextManager[object]:
+@contextmanager
+def _tls_only(kind: str, tls: TlsFiles) -> Iterator[str]:
+    """Start the `kind` of topology, TLS only; yield its REDIS_URL."""
     if kind == "cluster":
-        return redis_cluster(tls=tls)
-    if kind == "sentinel":
-        return redis_sentinel(tls=tls)
-    return redis_single(tls)
+        with redis_cluster(tls=tls) as cluster:
+            yield cluster.url
+    elif kind == "sentinel":
+        with redis_sentinel(tls=tls) as group:
+            yield group.url
+    else:
+        with redis_single(tls) as url:
+            yield url
 
 
 @pytest.mark.parametrize("kind", ["single", "cluster", "sentinel"])
 def test_every_topology_serves_over_tls_only(
     app_config: dict[str, Any], tls: TlsFiles, kind: str
 ) -> None:
-    with _topology(kind, tls) as started:
-        url = _url(started)
+    with _tls_only(kind, tls) as url:
         assert url.startswith("rediss")
         assert "ssl_ca_certs=" in url
         seen, log = run_app(app_config, url)
