@@ -14,7 +14,9 @@ from flask import (
     Response,
     abort,
     current_app,
+    g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -51,6 +53,7 @@ from chatkit_bff.auth.reauthentication import (
 )
 from chatkit_bff.auth.redirects import safe_next, same_origin_path
 from chatkit_bff.auth.userinfo import UserInfoRejected, UserInfoUnavailable
+from chatkit_bff.csp import framed_by, origin
 from chatkit_bff.identity import Identity, held_elsewhere, identity_from_claims
 from chatkit_bff.observability import metrics
 from chatkit_bff.threads.demo_seed import seed_demo_conversations
@@ -332,6 +335,37 @@ def backchannel_logout() -> ResponseReturnValue:
 
 # Server to server, with no sign-in: the provider's signature on the token is the proof.
 csrf.exempt(backchannel_logout)
+
+_MAX_SID = 255
+
+
+@bp.get("/auth/frontchannel-logout")
+def frontchannel_logout() -> ResponseReturnValue:
+    """OpenID Connect Front-Channel Logout 1.0: the provider's logout page loads this in an
+    iframe, naming its issuer and the ended provider session (`sid`); register it with
+    "session required". Cross-site, the frame carries no cookie of ours: `sid` says which
+    sign-ins end."""
+    party = _party()
+    iss, sid = request.args.get("iss"), request.args.get("sid")
+    if not iss or not sid or len(sid) > _MAX_SID or not sid.isprintable():
+        abort(400, "A front-channel logout names the issuer (iss) and the session (sid).")
+    try:
+        ours = iss == party.exact_issuer
+    except (requests.RequestException, ProviderMisconfigured) as error:
+        log_failure(error)
+        abort(503, "The identity provider cannot be reached; try again.")
+    if not ours:
+        abort(400, "This front-channel logout names another issuer.")
+    provider_logout().end_provider_session(sid)
+    # Framed by the provider's logout page (its issuer's origin); nobody else may frame it.
+    provider = origin(party.issuer)
+    g.security_headers = framed_by(services().settings, (provider,) if provider else ())
+    response = make_response(render_template("auth/frontchannel_logout.html"))
+    response.headers["Cache-Control"] = "no-cache, no-store"  # §2: never from a cache
+    response.headers["Pragma"] = "no-cache"
+    return response
+
+
 # A provider's login initiation may be a cross-site form POST (Core §4); it only starts a
 # sign-in, whose answer is bound to this browser's session by `state`.
 csrf.exempt(login)

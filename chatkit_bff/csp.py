@@ -94,15 +94,20 @@ def security_headers(settings: Settings) -> Mapping[str, str]:
     return headers
 
 
-def embed_security_headers(settings: Settings, embed_origins: tuple[str, ...]) -> dict[str, str]:
-    """An app's embed page: framed by this origin and the app's `embed_origins` only.
+def framed_by(settings: Settings, origins: tuple[str, ...]) -> dict[str, str]:
+    """A response only this origin and `origins` may frame.
 
     `frame-ancestors` replaces the global `FRAME_ANCESTORS` here, and the legacy
     X-Frame-Options (which cannot name other origins) is left out.
     """
     headers = dict(security_headers(settings))
     headers["Content-Security-Policy"] = content_security_policy(
-        settings, frame_ancestors=("'self'", *embed_origins)
+        settings, frame_ancestors=("'self'", *origins)
     )
     headers.pop("X-Frame-Options", None)
     return headers
+
+
+def embed_security_headers(settings: Settings, embed_origins: tuple[str, ...]) -> dict[str, str]:
+    """An app's embed page: framed by this origin and the app's `embed_origins` only."""
+    return framed_by(settings, embed_origins)

@@ -1,4 +1,6 @@
-"""Act on a verified logout token: end its sign-ins and the user's chat sessions."""
+"""Act on a provider's logout: a verified logout token (back-channel) or a provider session
+named by the provider's logout page (front-channel); end its sign-ins and the user's chat
+sessions."""
 
 from __future__ import annotations
 
@@ -62,26 +64,37 @@ class ProviderLogout:
             self._redis.delete(seen)
             raise
 
+    def end_provider_session(self, sid: str) -> EndedSessions:
+        """Front-channel logout: end the sign-ins of provider session `sid` (idempotent: a
+        session already ended, or never seen here, ends nothing)."""
+        return self._end_sid(sid, None, "front-channel")
+
     def _end(self, claims: LogoutClaims) -> EndedSessions:
         subject_user = upstream_user_id(claims.issuer, claims.subject) if claims.subject else None
         if claims.sid:
-            mapping = redis_keys.provider_session_user(claims.sid)
-            raw = self._redis.get(mapping)
-            sid_user = raw.decode() if isinstance(raw, bytes) else raw
-            if subject_user and sid_user and sid_user != subject_user:
-                log.warning("logout token names a sid that belongs to another subject; ignored")
-                return EndedSessions(None, 0, 0)
-            user_id = sid_user or subject_user
-            # The sid's sign-ins are indexed in their user's slot, so the user must be known.
-            browser = self._sign_ins.end_provider_session(user_id, claims.sid) if user_id else 0
-            self._redis.delete(mapping)
-        else:
-            assert subject_user is not None
-            browser = self._sign_ins.end_user(subject_user)
-            user_id = subject_user
+            return self._end_sid(claims.sid, subject_user, "back-channel")
+        assert subject_user is not None
+        browser = self._sign_ins.end_user(subject_user)
+        return self._ended("back-channel", subject_user, browser)
+
+    def _end_sid(self, sid: str, subject_user: str | None, channel: str) -> EndedSessions:
+        mapping = redis_keys.provider_session_user(sid)
+        raw = self._redis.get(mapping)
+        sid_user = raw.decode() if isinstance(raw, bytes) else raw
+        if subject_user and sid_user and sid_user != subject_user:
+            log.warning("logout token names a sid that belongs to another subject; ignored")
+            return EndedSessions(None, 0, 0)
+        user_id = sid_user or subject_user
+        # The sid's sign-ins are indexed in their user's slot, so the user must be known.
+        browser = self._sign_ins.end_provider_session(user_id, sid) if user_id else 0
+        self._redis.delete(mapping)
+        return self._ended(channel, user_id, browser)
+
+    def _ended(self, channel: str, user_id: str | None, browser: int) -> EndedSessions:
         chat = self._broker.end_sessions(user_id) if user_id else 0
         log.info(
-            "back-channel logout ended %d sign-ins and %d chat sessions of %s",
+            "%s logout ended %d sign-ins and %d chat sessions of %s",
+            channel,
             browser,
             chat,
             user_id or "an unknown user",

@@ -21,6 +21,8 @@ def urls_to_register(base_url: str) -> dict[str, str]:
         "redirect URI": f"{base}/auth/callback",
         "post-logout redirect URI": f"{base}/signed-out",
         "back-channel logout URI": f"{base}/auth/backchannel-logout",
+        "front-channel logout URI (if no back-channel)": f"{base}/auth/frontchannel-logout",
+        "initiate login URI (optional)": f"{base}/login",
     }
 
 

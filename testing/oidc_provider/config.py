@@ -28,6 +28,8 @@ class ProviderClient:
     redirect_uris: list[str]
     post_logout_redirect_uris: list[str]
     backchannel_logout_uri: str | None = None
+    #: Front-Channel Logout 1.0: the page the provider's logout page loads in an iframe.
+    frontchannel_logout_uri: str | None = None
     #: Answer UserInfo as a signed JWT (``application/jwt``) with this algorithm.
     userinfo_signed_response_alg: str | None = None
     #: The one token endpoint auth method accepted from this client (RFC 7591 §2); None: any

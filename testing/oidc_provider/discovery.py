@@ -30,7 +30,8 @@ def provider_metadata(
         "claims_supported": list(SUPPORTED_CLAIMS),
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
-        "frontchannel_logout_supported": False,
+        "frontchannel_logout_supported": True,
+        "frontchannel_logout_session_supported": True,
     }
     if token_auth_methods is not None:  # absent means client_secret_basic (Discovery §3)
         metadata["token_endpoint_auth_methods_supported"] = list(token_auth_methods)

@@ -7,6 +7,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -226,6 +227,18 @@ class ProviderState:
             {"client_id": client_id, "sub": sub, "sid": sid, "status": response.status_code}
         )
         return response
+
+    def frontchannel_logout_urls(self, sid: str) -> list[str]:
+        """What the provider's logout page for login session `sid` loads in iframes: each
+        client's ``frontchannel_logout_uri`` with ``iss`` and ``sid`` added (Front-Channel
+        Logout 1.0 §2, session required)."""
+        urls = []
+        for client in self.config.clients:
+            if client.frontchannel_logout_uri:
+                joiner = "&" if "?" in client.frontchannel_logout_uri else "?"
+                query = urlencode({"iss": self.issuer, "sid": sid})
+                urls.append(f"{client.frontchannel_logout_uri}{joiner}{query}")
+        return urls
 
     def _notify_client(self, client_id: str, sub: str, sid: str) -> None:
         client = self.find_client(client_id)

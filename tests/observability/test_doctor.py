@@ -126,6 +126,9 @@ def test_the_provider_checks_and_the_urls_to_register(
         assert "back-channel logout URI: https://chat.example.com/auth/backchannel-logout" in (
             healthy.output
         )
+        assert "front-channel logout URI (if no back-channel): https://chat.example.com/auth/" in (
+            healthy.output
+        )
         assert "OpenAI domain allowlist: chat.example.com" in healthy.output
         assert (
             "[ok  ] provider: token endpoint auth: client_secret_basic (from the discovery "
