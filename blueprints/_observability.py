@@ -18,7 +18,7 @@ from ._context import current_identity
 
 access_log = logging.getLogger("chatkit_bff.access")
 
-_BACKCHANNEL_OUTCOMES = {200: "ended", 400: "rejected", 503: "unavailable"}
+_LOGOUT_OUTCOMES = {200: "ended", 400: "rejected", 503: "unavailable"}
 
 
 def _printable(text: str) -> str:
@@ -39,8 +39,11 @@ def _finish(response: Response) -> Response:
     status = response.status_code
     metrics.HTTP_REQUEST_DURATION.labels(rule, request.method, str(status)).observe(seconds)
     if request.endpoint == "auth.backchannel_logout":
-        outcome = _BACKCHANNEL_OUTCOMES.get(status, "error")
+        outcome = _LOGOUT_OUTCOMES.get(status, "error")
         metrics.BACKCHANNEL_LOGOUTS.labels(outcome=outcome).inc()
+    elif request.endpoint == "auth.frontchannel_logout":
+        outcome = _LOGOUT_OUTCOMES.get(status, "error")
+        metrics.FRONTCHANNEL_LOGOUTS.labels(outcome=outcome).inc()
     identity = g.get("identity")
     if identity is not None:
         bind_user(identity.user_id)  # a sign-in during this request

@@ -70,6 +70,12 @@ BACKCHANNEL_LOGOUTS = Counter(
     ["outcome"],
     registry=REGISTRY,
 )
+FRONTCHANNEL_LOGOUTS = Counter(
+    "chatkit_bff_frontchannel_logouts",
+    "Front-channel logout frames loaded, by outcome (ended, rejected, unavailable).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 REDIS_ERRORS = Counter(
     "chatkit_bff_redis_errors",
     "Requests that failed because Redis was unreachable or too slow.",

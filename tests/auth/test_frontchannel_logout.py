@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from chatkit_bff.observability import metrics
 from testing.emulator import Emulator
 from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider
 
@@ -34,6 +35,14 @@ def frontchannel_uri(provider: RunningProvider) -> None:
     )
 
 
+def _counted(outcome: str) -> float:
+    """chatkit_bff_frontchannel_logouts_total for `outcome`, as /metrics would show it."""
+    value = metrics.REGISTRY.get_sample_value(
+        "chatkit_bff_frontchannel_logouts_total", {"outcome": outcome}
+    )
+    return value or 0.0
+
+
 def _load_frame(app: Flask, url: str) -> TestResponse:
     """The iframe's request: cross-site, so it carries no cookie of ours."""
     parts = urlsplit(url)
@@ -55,6 +64,7 @@ def test_the_provider_logout_page_ends_that_sign_in_and_its_chat_sessions(
     other = app.test_client()
     signed_in(other, ada)
     [frame_url] = provider.state.frontchannel_logout_urls(provider.state.current_sid(grace.sub))
+    ended_before = _counted("ended")
 
     frame = _load_frame(app, frame_url)
     assert frame.status_code == 200
@@ -71,6 +81,7 @@ def test_the_provider_logout_page_ends_that_sign_in_and_its_chat_sessions(
     assert len(grace_sessions) == 1
     assert me(other).status_code == 200  # another provider session is left alone
     assert _load_frame(app, frame_url).status_code == 200  # a reload ends nothing more
+    assert _counted("ended") == ended_before + 2
 
 
 @pytest.mark.parametrize(
@@ -92,6 +103,8 @@ def test_a_front_channel_logout_without_our_issuer_and_a_sid_ends_nothing(
 ) -> None:
     signed_in(client, grace)
     fields = {name: value.format(issuer=provider.issuer) for name, value in query.items()}
+    rejected_before = _counted("rejected")
     refused = app.test_client().get(f"{ENDPOINT}?{urlencode(fields)}")
     assert refused.status_code == 400
+    assert _counted("rejected") == rejected_before + 1
     assert me(client).status_code == 200
