@@ -92,13 +92,17 @@ def unregister(provider: OpenIDProvider) -> None:
     _PROVIDERS.pop(provider.issuer, None)
 
 
-def _our_client(backchannel_logout_uri: str | None = None) -> ProviderClient:
+def our_client(
+    backchannel_logout_uri: str | None = None, frontchannel_logout_uri: str | None = None
+) -> ProviderClient:
+    """The test client's registration at our provider, with the logout URIs given."""
     return ProviderClient(
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         redirect_uris=[f"{TEST_CLIENT_ORIGIN}/auth/callback"],
         post_logout_redirect_uris=[f"{TEST_CLIENT_ORIGIN}/signed-out"],
         backchannel_logout_uri=backchannel_logout_uri,
+        frontchannel_logout_uri=frontchannel_logout_uri,
     )
 
 
@@ -113,7 +117,7 @@ class FakeProvider:
         return None
 
     def notify_backchannel_logout(self, uri: str) -> None:
-        self.running.state.register_client(_our_client(uri))
+        self.running.state.register_client(our_client(uri))
         self.running.state.backchannel_logout_on_end_session = True
 
     def sign_out_at_provider(self, browser: requests.Session, user: ProviderUser) -> None:
@@ -146,7 +150,7 @@ class Panva:
         self._register()
 
     def _register(self, backchannel_logout_uri: str | None = None) -> None:
-        client = _our_client(backchannel_logout_uri)
+        client = our_client(backchannel_logout_uri)
         metadata: dict[str, object] = {
             "client_secret": client.client_secret,
             "redirect_uris": client.redirect_uris,

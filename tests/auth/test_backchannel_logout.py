@@ -16,15 +16,14 @@ from testing.emulator import Emulator
 from testing.oidc_provider import (
     BACKCHANNEL_LOGOUT_EVENT,
     REMOVE,
-    ProviderClient,
     ProviderUser,
     RunningProvider,
 )
 from testing.oidc_provider.keys import SigningKeys
 from testing.servers import LiveServer
 
-from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN, me, mint_secret, signed_in
-from .providers import BOTH, OpenIDProvider, browser_at_provider
+from .oidc_flows import CLIENT_ID, me, mint_secret, signed_in
+from .providers import BOTH, OpenIDProvider, browser_at_provider, our_client
 
 pytestmark = pytest.mark.all_topologies
 
@@ -50,15 +49,7 @@ def grace_chatting(client: FlaskClient, grace: ProviderUser, emulator: Emulator)
 @pytest.fixture
 def provider_notifies(provider: RunningProvider, live_app: LiveServer) -> None:
     """Register our back-channel logout URI (the live app) with the provider."""
-    provider.state.register_client(
-        ProviderClient(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            redirect_uris=[f"{TEST_CLIENT_ORIGIN}/auth/callback"],
-            post_logout_redirect_uris=[f"{TEST_CLIENT_ORIGIN}/signed-out"],
-            backchannel_logout_uri=f"{live_app.url}{ENDPOINT}",
-        )
-    )
+    provider.state.register_client(our_client(backchannel_logout_uri=f"{live_app.url}{ENDPOINT}"))
 
 
 def test_a_logout_for_the_provider_session_ends_it_here(

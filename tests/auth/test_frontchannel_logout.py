@@ -12,9 +12,10 @@ from werkzeug.test import TestResponse
 
 from chatkit_bff.observability import metrics
 from testing.emulator import Emulator
-from testing.oidc_provider import ProviderClient, ProviderUser, RunningProvider
+from testing.oidc_provider import ProviderUser, RunningProvider
 
-from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN, me, mint_secret, signed_in
+from .oidc_flows import TEST_CLIENT_ORIGIN, me, mint_secret, signed_in
+from .providers import our_client
 
 pytestmark = pytest.mark.all_topologies
 
@@ -25,13 +26,7 @@ ENDPOINT = "/auth/frontchannel-logout"
 def frontchannel_uri(provider: RunningProvider) -> None:
     """Register our front-channel logout URI (session required) with the provider."""
     provider.state.register_client(
-        ProviderClient(
-            client_id=CLIENT_ID,
-            client_secret=CLIENT_SECRET,
-            redirect_uris=[f"{TEST_CLIENT_ORIGIN}/auth/callback"],
-            post_logout_redirect_uris=[f"{TEST_CLIENT_ORIGIN}/signed-out"],
-            frontchannel_logout_uri=f"{TEST_CLIENT_ORIGIN}{ENDPOINT}",
-        )
+        our_client(frontchannel_logout_uri=f"{TEST_CLIENT_ORIGIN}{ENDPOINT}")
     )
 
 
