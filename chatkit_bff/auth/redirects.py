@@ -28,7 +28,10 @@ def same_origin_path(target: str | None, origin: str, default: str = "/") -> str
     """
     if not target or len(target) > 2048:
         return default
-    parts = urlsplit(target)
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # a malformed host, such as "http://[x"
+        return default
     if f"{parts.scheme}://{parts.netloc}".lower() != origin.rstrip("/").lower():
         return default
     path = parts.path or "/"

@@ -47,7 +47,8 @@ def test_a_provider_started_sign_in_carries_its_hint_and_lands_on_the_target(
 
 
 @pytest.mark.parametrize(
-    "target", ["https://evil.example/threads", "//evil.example/", "javascript:alert(1)"]
+    "target",
+    ["https://evil.example/threads", "//evil.example/", "javascript:alert(1)", "http://[broken/x"],
 )
 def test_a_target_on_another_origin_lands_on_the_chat_instead(
     client: FlaskClient, op: OpenIDProvider, grace: ProviderUser, target: str
