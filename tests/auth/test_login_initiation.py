@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from testing.oidc_provider import ProviderUser
 
@@ -56,6 +58,27 @@ def test_a_target_on_another_origin_lands_on_the_chat_instead(
     authorize_url = _initiate(client, "GET", iss=op.issuer, target_link_uri=target)
     landed = deliver(client, answer_at_provider(authorize_url, grace, browser_at_provider(client)))
     assert landed.headers["Location"] == "/"
+
+
+@settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(values=st.dictionaries(
+    st.sampled_from(["iss", "login_hint", "target_link_uri", "next"]), st.text(max_size=80)
+))  # fmt: skip
+def test_no_initiation_parameter_makes_a_5xx(
+    client: FlaskClient, op: OpenIDProvider, values: dict[str, str]
+) -> None:
+    for method in ("GET", "POST"):
+        response = (
+            client.get(f"/login?{urlencode(values)}")
+            if method == "GET"
+            else client.post("/login", data=values)
+        )
+        assert response.status_code in (302, 400), (method, values, response.status_code)
 
 
 def test_an_initiation_naming_another_issuer_starts_nothing(
