@@ -18,6 +18,7 @@ A seed file is JSON: ``{"threads": [{"user": "u1", "title": "Hello", "items": [.
 The control API (no auth) lives beside the emulated one:
 
 - ``POST /_emulator/reset``: forget sessions, threads, logged requests, faults, clock shift
+  (a call still running then is not logged when it ends)
 - ``POST /_emulator/threads`` ``{"user", "title"?, "status"?, "created_at"?, "id"?, "items"?}``
 - ``POST /_emulator/threads/<id>/items`` ``{"items": [...]}``
 - ``POST /_emulator/seed`` ``{"threads": [...]}`` (the seed file format)

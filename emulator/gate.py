@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from flask import Flask, Response, request
+from flask import Flask, Response, g, request
 
 from .errors import ApiError
 from .recording import redacted_headers
@@ -35,6 +35,7 @@ def _before_api_call() -> Response | None:
     if not is_api_call():
         return None
     state = emulator_state()
+    g.request_log_era = state.requests.era
     decision = state.faults.decide(request.method, request.path)
     if decision.delay_ms:
         time.sleep(decision.delay_ms / 1000)
@@ -87,7 +88,8 @@ def _record_api_call(response: Response) -> Response:
                 "json": _json_or_none(request.get_data()),
                 "status": response.status_code,
                 "headers": redacted_headers(request.headers.items()),
-            }
+            },
+            era=g.get("request_log_era"),
         )
     return response
 

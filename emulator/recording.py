@@ -17,13 +17,23 @@ class RecordedRequest(TypedDict):
 
 
 class RequestLog:
+    """API calls as they complete. A call that arrived before the last `clear` is not logged
+    when it completes after it: a slow call of one test must not show up in the next one's."""
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._entries: list[RecordedRequest] = []
+        self._era = 0
 
-    def record(self, entry: RecordedRequest) -> None:
+    @property
+    def era(self) -> int:
+        """Which clearing a call arrives in (pass it back to `record`)."""
+        return self._era
+
+    def record(self, entry: RecordedRequest, era: int | None = None) -> None:
         with self._lock:
-            self._entries.append(entry)
+            if era is None or era == self._era:
+                self._entries.append(entry)
 
     def entries(self) -> list[RecordedRequest]:
         with self._lock:
@@ -32,6 +42,7 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._era += 1
 
 
 def redacted_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:

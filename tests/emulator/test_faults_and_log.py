@@ -79,6 +79,18 @@ def test_a_delay_can_make_a_client_time_out(emulator: Emulator) -> None:
     assert emulator.api("GET", "/chatkit/threads").status_code == 200
 
 
+def test_a_call_still_running_at_a_reset_is_not_logged_after_it(emulator: Emulator) -> None:
+    # One test's slow call must not turn up in the next test's log (the reset between them).
+    emulator.control("PUT", "/faults", {"scripted": [{"status": 200, "delay_ms": 500}]})
+    with pytest.raises(requests.ReadTimeout):
+        emulator.api("POST", "/chatkit/sessions", timeout=0.1)
+    emulator.reset()
+    time.sleep(0.7)  # the slow call has ended by now
+    assert emulator.requests() == []
+    assert emulator.api("GET", "/chatkit/threads").status_code == 200
+    assert [call["path"] for call in emulator.requests()] == ["/v1/chatkit/threads"]
+
+
 def test_latency_and_error_rate_apply_to_every_call(emulator: Emulator) -> None:
     emulator.control("PUT", "/faults", {"latency_ms": 150})
     started = time.monotonic()
