@@ -136,9 +136,7 @@ def login() -> ResponseReturnValue:
     try:
         party.metadata()
         party.check_initiating_issuer(initiation.get("iss"))
-        flow = party.client.create_authorization_url(
-            redirect_uri, **login_hint(initiation.get("login_hint"))
-        )
+        flow = party.authorization_url(redirect_uri, **login_hint(initiation.get("login_hint")))
     except _SIGN_IN_ERRORS as error:
         log_failure(error)
         return _failure_page(describe_failure(error))
@@ -165,7 +163,7 @@ def reauthenticate() -> ResponseReturnValue:
         party.metadata()
         # Core 3.1.2.1: prompt=login asks the provider to authenticate the user again even if
         # it has a session; max_age=0 says the same and makes it return auth_time.
-        flow = party.client.create_authorization_url(redirect_uri, prompt="login", max_age=0)
+        flow = party.authorization_url(redirect_uri, prompt="login", max_age=0)
     except _SIGN_IN_ERRORS as error:
         log_failure(error)
         return _failure_page(describe_failure(error))

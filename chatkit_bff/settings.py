@@ -15,6 +15,8 @@ from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
 
 #: How the client may authenticate at the provider's token endpoint (RFC 6749 §2.3.1).
 OIDC_TOKEN_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+#: `OIDC_PUSHED_AUTHORIZATION`: RFC 9126 when the provider requires it, always, or never.
+PUSHED_AUTHORIZATION_MODES = ("auto", "on", "off")
 
 AppEnv = Literal["production", "development"]
 
@@ -50,6 +52,7 @@ class Settings:
     oidc_scopes: str
     #: `client_secret_basic` or `client_secret_post`; None follows the discovery document.
     oidc_token_auth_method: str | None
+    oidc_pushed_authorization: str
     admin_groups: frozenset[str]
     admin_emails: frozenset[str]
     admin_claim: str
@@ -238,6 +241,12 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
             f"got {token_auth_method!r}"
         )
         token_auth_method = None
+    pushed_authorization = (env.get("OIDC_PUSHED_AUTHORIZATION") or "auto").strip().lower()
+    if pushed_authorization not in PUSHED_AUTHORIZATION_MODES:
+        problems.append(
+            f"OIDC_PUSHED_AUTHORIZATION must be auto, on or off, got {pushed_authorization!r}"
+        )
+        pushed_authorization = "auto"
 
     frame_ancestors = tuple(env.get("FRAME_ANCESTORS", "'self'").split()) or ("'self'",)
     problems.extend(
@@ -281,6 +290,7 @@ def load_settings(overrides: Mapping[str, object] | None = None) -> Settings:
         oidc_client_secret=client_secret,
         oidc_scopes=env.get("OIDC_SCOPES") or "openid email profile",
         oidc_token_auth_method=token_auth_method,
+        oidc_pushed_authorization=pushed_authorization,
         admin_groups=_split_list(env.get("ADMIN_GROUPS")),
         admin_emails=frozenset(e.lower() for e in _split_list(env.get("ADMIN_EMAILS"))),
         admin_claim=(env.get("ADMIN_CLAIM") or "groups").strip(),

@@ -25,6 +25,10 @@ from chatkit_bff.auth.client_auth import (
     encode_client_secret_basic,
     token_auth_method,
 )
+from chatkit_bff.auth.pushed_authorization import (
+    push_authorization_request,
+    short_authorize_url,
+)
 from chatkit_bff.auth.userinfo import (
     UserInfoRejected,
     UserInfoUnavailable,
@@ -86,6 +90,8 @@ class RelyingParty:
     client_id: str
     #: `OIDC_TOKEN_AUTH_METHOD`, or None to follow the discovery document.
     configured_token_auth_method: str | None = None
+    #: `OIDC_PUSHED_AUTHORIZATION`: auto (when the provider requires it), on or off.
+    pushed_authorization: str = "auto"
     _jwks_refreshed_at: float = float("-inf")
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -130,6 +136,35 @@ class RelyingParty:
             return
         if iss != self.exact_issuer:
             raise WrongResponseIssuer("the authorization response names another issuer")
+
+    def authorization_url(self, redirect_uri: str, **parameters: Any) -> dict[str, Any]:
+        """authlib's authorization request (`url`, `state`, `nonce`, PKCE verifier…); its URL
+        names a pushed request (RFC 9126) when the provider requires one or it is turned on."""
+        flow: dict[str, Any] = self.client.create_authorization_url(redirect_uri, **parameters)
+        metadata = self.metadata()
+        required = metadata.get("require_pushed_authorization_requests") is True
+        if self.pushed_authorization == "off" or (
+            self.pushed_authorization == "auto" and not required
+        ):
+            return flow
+        endpoint = metadata.get("pushed_authorization_request_endpoint")
+        if not isinstance(endpoint, str):
+            raise ProviderMisconfigured(
+                "OIDC_PUSHED_AUTHORIZATION is on, but the discovery document has no "
+                "pushed_authorization_request_endpoint"
+            )
+        with self.client._get_oauth_client() as session:
+            request_uri = push_authorization_request(
+                session,
+                endpoint,
+                flow["url"],
+                auth_method=self.client.client_kwargs["token_endpoint_auth_method"],
+                timeout=HTTP_TIMEOUT_SECONDS,
+            )
+        flow["url"] = short_authorize_url(
+            metadata["authorization_endpoint"], self.client_id, request_uri
+        )
+        return flow
 
     def check_initiating_issuer(self, iss: str | None) -> None:
         """Core §4: a login initiation names the issuer that sends it; only ours may."""
@@ -229,6 +264,7 @@ def register_oidc_client(app: Flask, settings: Settings) -> RelyingParty:
         settings.oidc_issuer,
         settings.oidc_client_id,
         configured_token_auth_method=settings.oidc_token_auth_method,
+        pushed_authorization=settings.oidc_pushed_authorization,
     )
     app.extensions[_EXTENSION] = party
     return party

@@ -91,6 +91,7 @@ def check_provider(settings: Settings, http: requests.Session | None = None) -> 
             )
         )
     checks.append(_token_auth(settings.oidc_token_auth_method, metadata))
+    checks.append(_pushed_authorization(settings.oidc_pushed_authorization, metadata))
     if not settings.oidc_client_secret:
         checks.append(
             Check(
@@ -122,6 +123,31 @@ def _jwks(http: requests.Session, jwks_uri: object) -> Check:
     if not isinstance(keys, list) or not keys:
         return Check("provider", "JWKS", "fail", f"{jwks_uri} holds no keys", None)
     return Check("provider", "JWKS", "ok", f"{len(keys)} signing key(s) at {jwks_uri}")
+
+
+def _pushed_authorization(mode: str, metadata: dict[str, Any]) -> Check:
+    """Whether sign-ins push their authorization request first (RFC 9126)."""
+    offered = isinstance(metadata.get("pushed_authorization_request_endpoint"), str)
+    required = metadata.get("require_pushed_authorization_requests") is True
+    name = "pushed authorization"
+    if mode == "on" and not offered:
+        return Check(
+            "provider", name, "fail",
+            "OIDC_PUSHED_AUTHORIZATION is on, but the provider offers no "
+            "pushed_authorization_request_endpoint",
+            "Set OIDC_PUSHED_AUTHORIZATION=auto, or enable pushed requests at the provider.",
+        )  # fmt: skip
+    if mode == "off" and required:
+        return Check(
+            "provider", name, "fail",
+            "the provider requires pushed authorization requests; OIDC_PUSHED_AUTHORIZATION is off",
+            "Set OIDC_PUSHED_AUTHORIZATION=auto.",
+        )  # fmt: skip
+    used = mode == "on" or (mode == "auto" and required)
+    detail = "used" if used else "not used"
+    if mode == "auto":
+        detail += " (the provider requires them)" if required else " (not required)"
+    return Check("provider", name, "ok", f"{detail}; OIDC_PUSHED_AUTHORIZATION={mode}")
 
 
 def _token_auth(configured: str | None, metadata: dict[str, Any]) -> Check:

@@ -149,7 +149,9 @@ class Panva:
         server.reset()
         self._register()
 
-    def _register(self, backchannel_logout_uri: str | None = None) -> None:
+    def _register(
+        self, backchannel_logout_uri: str | None = None, *, pushed_only: bool = False
+    ) -> None:
         client = our_client(backchannel_logout_uri)
         metadata: dict[str, object] = {
             "client_secret": client.client_secret,
@@ -162,7 +164,13 @@ class Panva:
         if backchannel_logout_uri:
             metadata["backchannel_logout_uri"] = backchannel_logout_uri
             metadata["backchannel_logout_session_required"] = True
+        if pushed_only:
+            metadata["require_pushed_authorization_requests"] = True
         self.server.register_client(client.client_id, metadata)
+
+    def require_pushed_authorization(self) -> None:
+        """Hold our client to pushed authorization requests (RFC 9126 §6)."""
+        self._register(pushed_only=True)
 
     def before_sign_in(self) -> None:
         self.server.set_users(self.users)

@@ -131,6 +131,15 @@ def test_the_provider_checks_and_the_urls_to_register(
         )
         assert "OpenAI domain allowlist: chat.example.com" in healthy.output
         assert (
+            "[ok  ] provider: pushed authorization: not used (not required); "
+            "OIDC_PUSHED_AUTHORIZATION=auto"
+        ) in healthy.output
+        pushed = doctor({**config, "OIDC_PUSHED_AUTHORIZATION": "on"})
+        assert pushed.exit_code == 1
+        assert "[FAIL] provider: pushed authorization: OIDC_PUSHED_AUTHORIZATION is on" in (
+            pushed.output
+        )
+        assert (
             "[ok  ] provider: token endpoint auth: client_secret_basic (from the discovery "
             "document)"
         ) in healthy.output
