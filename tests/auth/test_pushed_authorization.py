@@ -3,11 +3,14 @@ client to them, and what the app does where a provider offers none."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import redis
+from flask import Flask
+from flask.testing import FlaskClient
 
 from app import create_app
 from chatkit_bff.settings import ConfigError, load_settings
@@ -16,59 +19,66 @@ from testing.oidc_provider import ProviderUser
 from .oidc_flows import answer_at_provider, deliver, me, start_sign_in
 from .providers import Panva, browser_at_provider
 
+Browser = Callable[[str], FlaskClient]
 
-def _app(app_config: dict[str, Any], mode: str) -> Any:
-    return create_app({**app_config, "OIDC_PUSHED_AUTHORIZATION": mode})
+
+@pytest.fixture
+def browser_of_app_in(app_config: dict[str, Any], redis_client: redis.Redis) -> Iterator[Browser]:
+    """A browser of an app built with OIDC_PUSHED_AUTHORIZATION set to the mode given."""
+    apps: list[Flask] = []
+
+    def browser(mode: str) -> FlaskClient:
+        apps.append(create_app({**app_config, "OIDC_PUSHED_AUTHORIZATION": mode}))
+        return apps[-1].test_client()
+
+    yield browser
+    for application in apps:
+        application.extensions["chatkit_bff"].close()
+
+
+def _parameters(url: str) -> set[str]:
+    return set(parse_qs(urlsplit(url).query))
 
 
 @pytest.mark.parametrize("provider_kind", ["panva"])
 def test_a_client_held_to_pushed_requests_signs_in_with_them(
-    app_config: dict[str, Any], redis_client: redis.Redis, op: Panva, grace: ProviderUser
+    browser_of_app_in: Browser, op: Panva, grace: ProviderUser
 ) -> None:
     op.require_pushed_authorization()
-    application = _app(app_config, "on")
-    client = application.test_client()
+    client = browser_of_app_in("on")
     authorize_url = start_sign_in(client)
     # The browser carries only the handle; state, nonce and PKCE went server to server.
-    assert set(parse_qs(urlsplit(authorize_url).query)) == {"client_id", "request_uri"}
+    assert _parameters(authorize_url) == {"client_id", "request_uri"}
     landed = deliver(client, answer_at_provider(authorize_url, grace, browser_at_provider(client)))
     assert landed.status_code == 302, landed.get_data(as_text=True)[:500]
     assert me(client).json["email"] == grace.email
-    application.extensions["chatkit_bff"].close()
 
 
 @pytest.mark.parametrize("provider_kind", ["panva"])
 def test_without_them_that_provider_refuses_the_sign_in(
-    app_config: dict[str, Any], redis_client: redis.Redis, op: Panva, grace: ProviderUser
+    browser_of_app_in: Browser, op: Panva
 ) -> None:
     op.require_pushed_authorization()
-    application = _app(app_config, "off")
-    client = application.test_client()
+    client = browser_of_app_in("off")
     authorize_url = start_sign_in(client)
-    assert "code_challenge" in parse_qs(urlsplit(authorize_url).query)
+    assert "code_challenge" in _parameters(authorize_url)
     page = browser_at_provider(client).get(authorize_url, allow_redirects=False, timeout=10)
     back = page.headers.get("Location", "")
     assert "error=invalid_request" in back or page.status_code == 400, (page.status_code, back)
-    application.extensions["chatkit_bff"].close()
 
 
 def test_on_with_a_provider_that_offers_none_is_a_clear_failure_page(
-    app_config: dict[str, Any], redis_client: redis.Redis
+    browser_of_app_in: Browser,
 ) -> None:
-    application = _app(app_config, "on")
-    refused = application.test_client().get("/login")
+    refused = browser_of_app_in("on").get("/login")
     assert refused.status_code == 503
     assert "identity provider" in refused.get_data(as_text=True)
-    application.extensions["chatkit_bff"].close()
 
 
 def test_auto_sends_the_usual_request_to_a_provider_that_does_not_require_them(
-    app_config: dict[str, Any], redis_client: redis.Redis
+    browser_of_app_in: Browser,
 ) -> None:
-    application = _app(app_config, "auto")
-    authorize_url = start_sign_in(application.test_client())
-    assert "code_challenge" in parse_qs(urlsplit(authorize_url).query)
-    application.extensions["chatkit_bff"].close()
+    assert "code_challenge" in _parameters(start_sign_in(browser_of_app_in("auto")))
 
 
 def test_an_unknown_mode_stops_start_up_with_one_line(app_config: dict[str, Any]) -> None:
