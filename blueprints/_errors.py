@@ -20,7 +20,7 @@ from chatkit_bff.errors import (
 )
 from chatkit_bff.observability import metrics
 from chatkit_bff.redis_connection import OUTAGE_ERRORS
-from chatkit_bff.redis_failures import describe_failure
+from chatkit_bff.redis_failures import redis_failure_reason
 from chatkit_bff.upstream import (
     CircuitOpenError,
     RateLimitError,
@@ -121,7 +121,7 @@ def _upstream_error(exc: UpstreamError) -> Response:
 
 def _redis_error(exc: Exception) -> Response:
     metrics.REDIS_ERRORS.inc()
-    log.error("redis unavailable: %s", describe_failure(exc))
+    log.error("redis unavailable: %s", redis_failure_reason(exc))
     return _bff_error(store_unavailable())
 
 

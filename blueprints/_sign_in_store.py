@@ -32,7 +32,7 @@ from werkzeug.routing import RoutingException
 from chatkit_bff import redis_keys
 from chatkit_bff.errors import StoreUnavailable
 from chatkit_bff.redis_connection import OUTAGE_RETRY_AFTER
-from chatkit_bff.redis_failures import describe_failure
+from chatkit_bff.redis_failures import redis_failure_reason
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ class RedisSignInInterface(SessionInterface):
             try:
                 data = self._read(request, sid)
             except redis.RedisError as error:
-                log.error("session store unavailable: %s", describe_failure(error))
+                log.error("session store unavailable: %s", redis_failure_reason(error))
                 return ServerSignIn(
                     None, new_session_id(), stored=False, from_cookie=True, unavailable=True
                 )
@@ -223,7 +223,7 @@ class RedisSignInInterface(SessionInterface):
         try:
             self._save(app, session, response)
         except redis.RedisError as error:
-            log.error("could not save the session: %s", describe_failure(error))
+            log.error("could not save the session: %s", redis_failure_reason(error))
 
     def _save(self, app: Flask, session: ServerSignIn, response: Response) -> None:
         key = self._key(session.sid)
@@ -296,7 +296,7 @@ def store_answers() -> bool:
     try:
         return bool(interface.client.ping())
     except redis.RedisError as error:
-        log.error("session store unavailable: %s", describe_failure(error))
+        log.error("session store unavailable: %s", redis_failure_reason(error))
         return False
 
 

@@ -14,9 +14,7 @@ import ssl
 import redis
 from redis.sentinel import MasterNotFoundError
 
-from chatkit_bff.redis_requirements import MINIMUM_VERSION
-
-_TLS_TIMEOUT_HINT = "a Redis without TLS on that port does not answer: use redis://"
+from chatkit_bff.redis_requirements import NEEDED
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -57,15 +55,14 @@ def _hint(cause: BaseException) -> str | None:
             "use rediss://)"
         )
     if isinstance(cause, TimeoutError) and "handshake" in str(cause):
-        return f"the TLS handshake timed out ({_TLS_TIMEOUT_HINT})"
+        return "the TLS handshake timed out (a Redis without TLS on that port does not answer: use redis://)"
     if isinstance(cause, redis.exceptions.ResponseError) and "unknown command" in str(cause):
         # Not its words: Redis repeats the command's arguments (keys, ids) in them.
-        needed = ".".join(map(str, MINIMUM_VERSION))
-        return f"it does not know a command this app uses: it needs Redis {needed} or newer"
+        return f"it does not know a command this app uses: it needs Redis {NEEDED} or newer"
     return None
 
 
-def describe_failure(error: BaseException) -> str:
+def redis_failure_reason(error: BaseException) -> str:
     """The error's class name, and what to change when the cause is recognised."""
     for cause in _causes(error):
         hint = _hint(cause)

@@ -16,6 +16,7 @@ from chatkit_bff.redis_connection import OUTAGE_ERRORS, as_cluster
 
 #: GETEX (reading a sign-in pushes back its idle timer) and SET PXAT (cached secrets) are 6.2's.
 MINIMUM_VERSION = (6, 2)
+NEEDED = ".".join(map(str, MINIMUM_VERSION))
 _VERSION = re.compile(r"(\d+)\.(\d+)")
 
 
@@ -58,7 +59,7 @@ def version_problem(client: redis.Redis) -> str | None:
         return None
     return (
         f"Redis {', '.join(old)} is too old: this app needs Redis "
-        f"{'.'.join(map(str, MINIMUM_VERSION))} or newer (it uses GETEX and SET PXAT)"
+        f"{NEEDED} or newer (it uses GETEX and SET PXAT)"
     )
 
 

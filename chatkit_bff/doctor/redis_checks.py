@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import redis
 
 from chatkit_bff.redis_connection import RedisUrlError, parse_redis_url
-from chatkit_bff.redis_failures import describe_failure
-from chatkit_bff.redis_requirements import MINIMUM_VERSION, too_old
+from chatkit_bff.redis_failures import redis_failure_reason
+from chatkit_bff.redis_requirements import NEEDED, too_old
 
 from .report import Check
 
@@ -52,7 +52,7 @@ def check_redis(client: redis.Redis, url: str) -> list[Check]:
             )
         ]
     except redis.exceptions.RedisError as error:
-        reason = describe_failure(error)
+        reason = redis_failure_reason(error)
         fix = (
             "Change REDIS_URL as said: sign-ins, secrets and limits live in Redis."
             if reason != type(error).__name__  # the cause says what to change
@@ -88,11 +88,10 @@ def check_redis(client: redis.Redis, url: str) -> list[Check]:
 
 def _version(version: str) -> tuple[Any, str, str | None]:
     if too_old(version):
-        needed = ".".join(map(str, MINIMUM_VERSION))
         return (
             "fail",
             f"Redis {version} is too old: sign-ins and cached secrets need GETEX and SET PXAT",
-            f"Use Redis {needed} or newer (or Valkey); the app refuses to start on this one.",
+            f"Use Redis {NEEDED} or newer (or Valkey); the app refuses to start on this one.",
         )
     return "ok", f"Redis {version}", None
 
