@@ -9,7 +9,8 @@ The URL forms are the `limits` library's, so the same URL also configures flask-
 Sentinel and cluster take TLS from the query: ``?ssl=true`` (with ``ssl_ca_certs=/path``,
 ``ssl_certfile``, ``ssl_keyfile``, ``ssl_cert_reqs=required|optional|none`` as needed); the
 password (and user) apply to the sentinels as well as to the data nodes. The scheme
-``rediss+sentinel://`` / ``rediss+cluster://`` is the same as ``?ssl=true``.
+``rediss+sentinel://`` / ``rediss+cluster://`` is the same as ``?ssl=true``. Sentinels that
+speak plain TCP in front of TLS data nodes take ``sentinel_ssl=false``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ _CLUSTER_SCHEMES = {"redis+cluster", "rediss+cluster"}
 _TLS_OPTIONS = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs")
 _SENTINEL_AUTH_OPTIONS = ("sentinel_username", "sentinel_password")
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 #: What a Redis outage or failover looks like to redis-py: the caller gets a 503, never a 500.
 OUTAGE_ERRORS: tuple[type[Exception], ...] = (
@@ -68,12 +70,19 @@ class RedisTarget:
     #: (username, password) for the sentinels when they differ from the data nodes' (None: the
     #: same); a None password sends them no AUTH.
     sentinel_credentials: tuple[str | None, str | None] | None = None
+    #: False when the sentinels speak plain TCP although the data nodes take TLS.
+    sentinel_tls: bool = True
 
     @property
     def sentinel_auth(self) -> dict[str, Any]:
         """The credentials the sentinels themselves take."""
         username, password = self.sentinel_credentials or (self.username, self.password)
         return {"username": username, "password": password}
+
+    @property
+    def sentinel_tls_options(self) -> dict[str, Any]:
+        """The TLS options the sentinels themselves take (none when they speak plain TCP)."""
+        return self.tls if self.sentinel_tls else {}
 
     @property
     def uses_tls(self) -> bool:
@@ -83,6 +92,8 @@ class RedisTarget:
         """Where the data lives, for log lines: never the password."""
         where = ",".join(f"{_url_host(host)}:{port}" for host, port in self.nodes)
         tls = " over TLS" if self.uses_tls else ""
+        if self.topology == "sentinel" and tls and not self.sentinel_tls:
+            tls += " to the data nodes (the sentinels without)"
         if self.topology == "sentinel":
             return f"Sentinel service {self.service_name!r} (sentinels {where}, db {self.db}){tls}"
         if self.topology == "cluster":
@@ -112,6 +123,7 @@ def parse_redis_url(url: str) -> RedisTarget:
     nodes = _locations(parsed.netloc)
     query = urllib.parse.parse_qs(parsed.query, keep_blank_values=True)
     sentinel_credentials = _sentinel_credentials(query, sentinel=scheme in _SENTINEL_SCHEMES)
+    sentinel_tls = _sentinel_tls(query, sentinel=scheme in _SENTINEL_SCHEMES)
     query = {name: values for name, values in query.items() if values[-1]}
     tls = _tls_options(query, force=scheme.startswith("rediss+"))
     username = urllib.parse.unquote(parsed.username) if parsed.username else None
@@ -128,9 +140,33 @@ def parse_redis_url(url: str) -> RedisTarget:
         if not parts[1].isdigit():
             raise RedisUrlError(f"REDIS_URL: the database must be a number, got {parts[1]!r}")
         db = int(parts[1])
+    if not sentinel_tls and not tls:
+        raise RedisUrlError("REDIS_URL: sentinel_ssl=false is for TLS data nodes (ssl=true)")
     return RedisTarget(
-        "sentinel", url, nodes, parts[0], db, username, password, tls, sentinel_credentials
+        "sentinel",
+        url,
+        nodes,
+        parts[0],
+        db,
+        username,
+        password,
+        tls,
+        sentinel_credentials,
+        sentinel_tls,
     )
+
+
+def _sentinel_tls(query: dict[str, list[str]], *, sentinel: bool) -> bool:
+    """`sentinel_ssl` (taken out of `query`): false when the sentinels speak plain TCP in
+    front of TLS data nodes; true (the default) when they take the same TLS."""
+    if "sentinel_ssl" not in query:
+        return True
+    if not sentinel:
+        raise RedisUrlError("REDIS_URL: sentinel_ssl is for redis+sentinel:// only")
+    value = query.pop("sentinel_ssl")[-1].lower()
+    if value not in _TRUE | _FALSE:
+        raise RedisUrlError("REDIS_URL: sentinel_ssl must be true or false")
+    return value in _TRUE
 
 
 def _sentinel_credentials(
@@ -205,7 +241,7 @@ def connect(target: RedisTarget, timeouts: Timeouts = Timeouts()) -> redis.Redis
     if target.topology == "sentinel":
         sentinel = Sentinel(  # type: ignore[no-untyped-call]
             list(target.nodes),
-            sentinel_kwargs={**target.sentinel_auth, **target.tls, **common},
+            sentinel_kwargs={**target.sentinel_auth, **target.sentinel_tls_options, **common},
             **auth,
             **target.tls,
             **common,
@@ -258,7 +294,7 @@ def limiter_storage(
         options["db"] = target.db
     sentinel_kwargs: dict[str, Any] = {}
     if target.tls:
-        sentinel_kwargs.update(common, **target.tls)
+        sentinel_kwargs.update(common, **target.sentinel_tls_options)
     if target.sentinel_credentials is not None:
         sentinel_kwargs.update(target.sentinel_auth)
     if sentinel_kwargs:

@@ -290,12 +290,15 @@ class SentinelGroup:
     extra: dict[str, str] = field(default_factory=dict)
     sentinel_password: str = PASSWORD
     tls: TlsFiles | None = None
+    plain_sentinels: bool = False
 
     @property
     def url(self) -> str:
         hosts = ",".join(f"127.0.0.1:{s.port}" for s in self.sentinels)
         scheme = "redis+sentinel" if self.tls is None else "rediss+sentinel"
         query = [tls_query(self.tls)] if self.tls else []
+        if self.plain_sentinels:
+            query.append("sentinel_ssl=false")
         if self.sentinel_password != PASSWORD:
             query.append(f"sentinel_password={urllib.parse.quote(self.sentinel_password, safe='')}")
         url = f"{scheme}://:{PASSWORD}@{hosts}/{SERVICE}/{self.db}"
@@ -347,11 +350,16 @@ def _sentinel_command(conf: Path) -> list[str]:
 
 @contextmanager
 def redis_sentinel(
-    down_after_ms: int = 1000, *, sentinel_password: str = PASSWORD, tls: TlsFiles | None = None
+    down_after_ms: int = 1000,
+    *,
+    sentinel_password: str = PASSWORD,
+    tls: TlsFiles | None = None,
+    plain_sentinels: bool = False,
 ) -> Iterator[SentinelGroup]:
     """Start a primary, its replica and 3 sentinels; yield the group; tear it down.
 
     The data nodes require PASSWORD; the sentinels `sentinel_password` (the same by default).
+    With `tls` every node speaks TLS only, or only the data nodes with `plain_sentinels`.
     """
     with tempfile.TemporaryDirectory(prefix="bff-sentinel-") as tmp:
         root = Path(tmp)
@@ -371,13 +379,12 @@ def redis_sentinel(
                 workdir = root / f"sentinel-{port}"
                 workdir.mkdir()
                 conf = workdir / "sentinel.conf"
-                listen = (
-                    "".join(
-                        f"{name} {value}\n" for name, value in _tls_lines(tls, port, "optional")
-                    )
-                    if tls
-                    else f"port {port}\n"
-                )
+                lines = _tls_lines(tls, port, "optional") if tls else [("port", str(port))]
+                if tls and plain_sentinels:  # TLS out to the data nodes, plain TCP in
+                    lines = [("port", str(port))] + [
+                        line for line in lines if line[0] not in ("port", "tls-port")
+                    ]
+                listen = "".join(f"{name} {value}\n" for name, value in lines)
                 conf.write_text(
                     listen + "bind 127.0.0.1\n"
                     f"dir {workdir}\n"
@@ -390,9 +397,15 @@ def redis_sentinel(
                     f"sentinel sentinel-pass {sentinel_password}\n"
                 )
                 command = _sentinel_command(conf)
-                sentinels.append(_start(command, port, workdir, sentinel_password, tls))
+                sentinel_tls = None if plain_sentinels else tls
+                sentinels.append(_start(command, port, workdir, sentinel_password, sentinel_tls))
             group = SentinelGroup(
-                servers, sentinels, root, sentinel_password=sentinel_password, tls=tls
+                servers,
+                sentinels,
+                root,
+                sentinel_password=sentinel_password,
+                tls=tls,
+                plain_sentinels=plain_sentinels,
             )
             wait_until(group.settled, 90, "the sentinels did not settle")
             yield group

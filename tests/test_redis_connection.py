@@ -77,6 +77,9 @@ def test_tls_and_passwords_for_sentinel_and_cluster() -> None:
         ("redis+cluster://n1:7000/1", "only database 0"),
         ("redis+cluster://n1", "needs a host and a port"),
         ("redis+cluster://n1:7000?sll=true", "unknown options: sll"),
+        ("redis+sentinel://s1:26379/main?sentinel_ssl=false", "is for TLS data nodes"),
+        ("rediss+sentinel://s1:26379/main?sentinel_ssl=maybe", "must be true or false"),
+        ("rediss+cluster://n1:7000?sentinel_ssl=false", "sentinel_ssl is for"),
     ],
 )
 def test_bad_urls_stop_start_up_with_one_line(url: str, problem: str) -> None:
@@ -115,6 +118,19 @@ def test_the_limiter_gets_the_same_url_in_the_limits_form() -> None:
     assert limiter_storage(parse_redis_url("unix:///run/r.sock"))[0] == "redis+unix:///run/r.sock"
     cluster_uri, _ = limiter_storage(parse_redis_url("redis+cluster://:pw@n1:7000,n2:7001"))
     assert cluster_uri == "redis+cluster://:pw@n1:7000,n2:7001"
+
+
+def test_plain_sentinels_in_front_of_tls_data_nodes() -> None:
+    split = parse_redis_url("rediss+sentinel://:pw@s1:26379/main?sentinel_ssl=false")
+    assert split.tls == {"ssl": True}  # the data nodes
+    assert split.sentinel_tls_options == {}
+    assert "the sentinels without" in split.describe()
+    _, options = limiter_storage(split)
+    assert options["ssl"] is True
+    assert "ssl" not in options["sentinel_kwargs"]
+    both = parse_redis_url("rediss+sentinel://:pw@s1:26379/main?sentinel_ssl=true")
+    assert both.sentinel_tls_options == {"ssl": True}
+    assert limiter_storage(both)[1]["sentinel_kwargs"]["ssl"] is True
 
 
 def test_ipv6_nodes_reach_the_limiter_in_brackets() -> None:

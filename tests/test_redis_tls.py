@@ -52,6 +52,20 @@ def test_every_topology_serves_over_tls_only(
     assert "unavailable" not in log
 
 
+def test_plain_sentinels_in_front_of_tls_data_nodes(
+    app_config: dict[str, Any], tls: TlsFiles
+) -> None:
+    """A common Sentinel set-up: the sentinels on plain TCP, the data nodes on TLS only."""
+    with redis_sentinel(tls=tls, plain_sentinels=True) as group:
+        assert "sentinel_ssl=false" in group.url
+        seen, log = run_app(app_config, group.url)
+    assert seen["statuses"] == [200, 200]
+    assert seen["same_secret"]
+    assert "[ok  ] redis: reachable" in seen["doctor"]
+    assert "the sentinels without" in seen["doctor"]
+    assert "unavailable" not in log
+
+
 @pytest.fixture
 def requiring_client_certificates(tls: TlsFiles) -> Iterator[str]:
     with redis_single(tls, client_certificates="yes") as url:
