@@ -28,6 +28,18 @@ def _causes(error: BaseException) -> list[BaseException]:
 
 def _hint(cause: BaseException) -> str | None:
     if isinstance(cause, MasterNotFoundError):
+        # redis-py lists, after the service name, each sentinel it could not ask and why.
+        unreached = " - " in str(cause)
+        if unreached and "SSLConnection" in str(cause):
+            return (
+                "sentinels did not answer over TLS: check their addresses in REDIS_URL; "
+                "sentinels on plain TCP in front of TLS data nodes take sentinel_ssl=false"
+            )
+        if unreached:
+            return (
+                "sentinels did not answer: check their addresses in REDIS_URL and the service "
+                "name (redis+sentinel://…/service_name/db)"
+            )
         return (
             "the sentinels name no primary for this service: check the service name in "
             "REDIS_URL (redis+sentinel://…/service_name/db) and that they monitor it"

@@ -13,10 +13,12 @@ from limits.storage import RedisSentinelStorage, storage_from_string
 from app import create_app
 from chatkit_bff.redis_connection import (
     RedisUrlError,
+    Timeouts,
     connect,
     limiter_storage,
     parse_redis_url,
 )
+from chatkit_bff.redis_failures import redis_failure_reason
 from chatkit_bff.redis_requirements import server_versions, too_old, version_problem
 from chatkit_bff.settings import ConfigError
 from testing.old_redis import VERSION as OLD_VERSION
@@ -247,3 +249,22 @@ def test_a_sentinel_group_whose_sentinels_take_another_password(
     # Minted, then served again from the cache in Redis, counted by the limiter there too.
     assert seen["statuses"] == [200, 200]
     assert seen["same_secret"]
+
+
+@pytest.mark.parametrize(
+    ("url", "hint"),
+    [
+        ("rediss+sentinel://:pw@127.0.0.1:{port}/main", "take sentinel_ssl=false"),
+        ("redis+sentinel://:pw@127.0.0.1:{port}/main", "check their addresses in REDIS_URL"),
+    ],
+)
+def test_sentinels_that_do_not_answer_are_not_blamed_on_the_service_name(
+    url: str, hint: str
+) -> None:
+    client = connect(parse_redis_url(url.format(port=free_port())), Timeouts(0.5, 0.5))
+    with pytest.raises(redis.exceptions.ConnectionError) as failed:
+        client.ping()
+    reason = redis_failure_reason(failed.value)
+    assert hint in reason
+    assert "did not answer" in reason
+    assert "pw" not in reason
