@@ -29,8 +29,9 @@ def _causes(error: BaseException) -> list[BaseException]:
 def _hint(cause: BaseException) -> str | None:
     if isinstance(cause, MasterNotFoundError):
         # redis-py lists, after the service name, each sentinel it could not ask and why.
-        unreached = " - " in str(cause)
-        if unreached and "SSLConnection" in str(cause):
+        message = str(cause)
+        unreached = " - " in message
+        if unreached and "SSLConnection" in message:
             return (
                 "sentinels did not answer over TLS: check their addresses in REDIS_URL; "
                 "sentinels on plain TCP in front of TLS data nodes take sentinel_ssl=false"
