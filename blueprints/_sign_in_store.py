@@ -8,7 +8,7 @@ exists (SET XX). Ids are rotated unconditionally on request (`regenerate`).
 
 An endpoint may have reads *ride along* with the GETEX (`ride_along`): they are sent in the
 same round trip, for the user the sign-in id names, and kept for the view only if that
-sign-in turned out to exist.
+sign-in turned out to exist (a write among them checks that itself, in Redis).
 """
 
 from __future__ import annotations
@@ -104,9 +104,10 @@ def new_session_id(user_id: str | None = None) -> str:
 
 
 #: Queues reads for one endpoint on the sign-in's pipeline, given the user the sign-in id
-#: names and the request's view arguments; returns what the view needs to use their results
+#: names, the sign-in's key (commands that must only act for a real sign-in check it exists)
+#: and the request's view arguments; returns what the view needs to use their results
 #: (None: nothing to read for these arguments).
-RideAlong = Callable[[Pipeline, str, dict[str, Any]], object | None]
+RideAlong = Callable[[Pipeline, str, str, dict[str, Any]], object | None]
 _RIDDEN = "_sign_in_ride_along"
 
 
@@ -182,9 +183,10 @@ class RedisSignInInterface(SessionInterface):
         if reads is None or user_id is None:
             return _decode(self._redis.getex(self._key(sid), ex=self._idle_seconds))
         ride_along, view_args = reads
+        key = self._key(sid)
         with self._redis.pipeline(transaction=False) as pipe:
-            pipe.getex(self._key(sid), ex=self._idle_seconds)
-            queued = ride_along(pipe, user_id, view_args)
+            pipe.getex(key, ex=self._idle_seconds)
+            queued = ride_along(pipe, user_id, key, view_args)
             raw, *results = pipe.execute()
         data = _decode(raw)
         if data is not None and queued is not None:

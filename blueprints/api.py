@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request, session
+from flask import Blueprint, Flask, jsonify, request, session
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from redis.client import Pipeline
@@ -12,7 +13,7 @@ from redis.client import Pipeline
 from chatkit_bff.auth.my_sign_ins import end_my_sign_in, my_sign_ins
 from chatkit_bff.auth.reauthentication import is_recent, reauthentication_url
 from chatkit_bff.chat_sessions.broker import MintReads, MintRequest
-from chatkit_bff.chat_sessions.mint_limit import check_mint_limit
+from chatkit_bff.chat_sessions.mint_limit import QueuedHit
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
 from extensions import limiter
@@ -38,40 +39,61 @@ MINT_ENDPOINT = "api.create_chatkit_session"
 DELETE_ALL_PAGE = "/account/conversations/delete-all"
 
 
-def _queue_mint_reads(pipe: Pipeline, user_id: str, view_args: dict[str, Any]) -> object | None:
+@dataclass(frozen=True)
+class _MintRideAlong:
+    """What a mint queues with the sign-in's read: the call's count, then the broker's reads."""
+
+    hit: QueuedHit | None
+    reads: MintReads
+
+
+def _queue_mint_reads(
+    pipe: Pipeline, user_id: str, sign_in_key: str, view_args: dict[str, Any]
+) -> object | None:
     chat_app = chat_app_in(view_args)
-    return None if chat_app is None else services().broker.queue_reads(pipe, user_id, chat_app)
+    if chat_app is None:
+        return None
+    svc = services()
+    hit = (
+        svc.mint_limit.queue_hit(pipe, user_id, chat_app.slug, sign_in_key)
+        if limiter.enabled
+        else None
+    )
+    return _MintRideAlong(hit, svc.broker.queue_reads(pipe, user_id, chat_app))
 
 
 @bp.record_once
 def _read_mint_with_sign_in(state: BlueprintSetupState) -> None:
-    """A cached secret costs one Redis round trip: the policy and secret come with the sign-in."""
+    """A cached secret costs one Redis round trip: the call is counted, and the policy and
+    secret read, with the sign-in."""
     interface = state.app.session_interface if isinstance(state.app, Flask) else None
     if isinstance(interface, RedisSignInInterface):
         interface.ride_along(MINT_ENDPOINT, ["POST"], _queue_mint_reads)
 
 
-def _mint_request() -> MintRequest:
-    """The user's policy and cached secret, read with the sign-in when it could be."""
+def _mint_request() -> tuple[MintRequest, tuple[QueuedHit, object] | None]:
+    """The user's policy and cached secret, and the call's count, read with the sign-in when
+    they could be."""
     identity, chat_app = require_identity(), current_chat_app()
     broker = services().broker
     ridden = ride_along_results()
     if ridden is not None:
-        reads, results = ridden
-        if isinstance(reads, MintReads) and reads.made_for(identity, chat_app):
-            return broker.finish(reads, results, identity)
-    return broker.prepare(identity, chat_app)
+        queued, results = ridden
+        if isinstance(queued, _MintRideAlong) and queued.reads.made_for(identity, chat_app):
+            if queued.hit is None:
+                return broker.finish(queued.reads, results, identity), None
+            prepared = broker.finish(queued.reads, results[1:], identity)
+            return prepared, (queued.hit, results[0])
+    return broker.prepare(identity, chat_app), None
 
 
-def _check_mint_limit(prepared: MintRequest) -> None:
+def _check_mint_limit(prepared: MintRequest, counted: tuple[QueuedHit, object] | None) -> None:
     if not limiter.enabled:
         return
-    # Each app counts its own mints (the default app keeps today's counter).
-    app = prepared.app
-    suffix = "" if app.is_default else f":app:{app.slug}"
-    prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    counter = (prefix, f"user:{prepared.identity.user_id}{suffix}", MINT_ENDPOINT)
-    check_mint_limit(limiter.limiter, counter, prepared.policy.mint_requests_per_minute)
+    # Each app counts its own calls.
+    per_minute = prepared.policy.mint_requests_per_minute
+    user_id, app_slug = prepared.identity.user_id, prepared.app.slug
+    services().mint_limit.check(user_id, app_slug, per_minute, counted)
 
 
 @limiter.request_filter
@@ -82,8 +104,8 @@ def _counted_in_view() -> bool:
 
 @app_route(bp, "/chatkit/session", methods=["POST"])
 def create_chatkit_session() -> ResponseReturnValue:
-    prepared = _mint_request()
-    _check_mint_limit(prepared)
+    prepared, counted = _mint_request()
+    _check_mint_limit(prepared, counted)
     body = json_body()
     current = body.get("current_client_secret")
     if current is not None and (not isinstance(current, str) or len(current) > MAX_SECRET_LENGTH):

@@ -94,6 +94,12 @@ def secret_lock(user_id: str, app_slug: str, fingerprint: str) -> str:
     return _user(user_id, f"secret-lock:{app_slug}:{fingerprint}")
 
 
+def mint_calls(user_id: str, app_slug: str, per_minute: int) -> str:
+    """List: when the user's accepted chat session calls in one chat app were made (Redis
+    time, newest first), under a limit of `per_minute`; a new limit starts a new list."""
+    return _user(user_id, f"mint-calls:{app_slug}:{per_minute}")
+
+
 def user_secrets(user_id: str) -> str:
     """Set of this user's cached-secret keys, so they can all be dropped in one transaction."""
     return _user(user_id, "secrets")

@@ -17,6 +17,7 @@ from chatkit_bff.auth.sign_ins import SignInRegistry
 from chatkit_bff.chat_sessions.broker import SessionBroker
 from chatkit_bff.chat_sessions.late_answers import SessionCreates
 from chatkit_bff.chat_sessions.ledger import MintLedger
+from chatkit_bff.chat_sessions.mint_limit import MintLimit
 from chatkit_bff.chat_sessions.sealing import SealedBox
 from chatkit_bff.chat_sessions.secret_cache import SecretCache
 from chatkit_bff.policy.store import PolicyStore
@@ -36,6 +37,7 @@ class Services:
     ledger: MintLedger
     creates: SessionCreates
     broker: SessionBroker
+    mint_limit: MintLimit
     sign_ins: SignInRegistry
     directory: UserDirectory
     audit: AuditLog
@@ -115,6 +117,7 @@ def build_services(settings: Settings, *, clock: Callable[[], float] = time.time
         ledger=ledger,
         creates=creates,
         broker=broker,
+        mint_limit=MintLimit(client),
         sign_ins=sign_ins,
         directory=directory,
         audit=audit,
