@@ -60,7 +60,9 @@ def _queue_script(pipe: Pipeline, keys: tuple[str, ...], per_minute: int) -> Non
     # EVAL by command: a cluster pipeline has no `eval`, but routes the command by its keys
     # (one slot: the user's). The script's text each time, not EVALSHA: after a failover or
     # on a new cluster node, an EVALSHA would fail until the script was loaded there.
-    pipe.execute_command("EVAL", _HIT, len(keys), *keys, per_minute, WINDOW_SECONDS)
+    pipe.execute_command(  # type: ignore[no-untyped-call]
+        "EVAL", _HIT, len(keys), *keys, per_minute, WINDOW_SECONDS
+    )
 
 
 def _text(value: object) -> str:
