@@ -22,12 +22,15 @@ _QUOTE = ord('"')
 _BACKSLASH = ord("\\")
 
 
-def nesting_depth(raw: bytes, limit: int) -> int:
-    """The deepest `[`/`{` nesting of JSON text, counting no further than `limit` + 1.
+def nests_deeper_than(raw: bytes, limit: int) -> bool:
+    """Whether JSON text nests `[`/`{` more than `limit` levels deep.
 
-    A linear scan that skips string contents, so it needs no recursion and stops early.
+    A linear scan that skips string contents, so it needs no recursion and stops early; text
+    with no more brackets than `limit` cannot nest deeper, and is not scanned at all.
     """
-    depth = deepest = 0
+    if raw.count(b"[") + raw.count(b"{") <= limit:
+        return False
+    depth = 0
     in_string = escaped = False
     for byte in raw:
         if in_string:
@@ -41,13 +44,11 @@ def nesting_depth(raw: bytes, limit: int) -> int:
             in_string = True
         elif byte in _OPENERS:
             depth += 1
-            if depth > deepest:
-                deepest = depth
-                if deepest > limit:
-                    return deepest
+            if depth > limit:
+                return True
         elif byte in _CLOSERS:
             depth -= 1
-    return deepest
+    return False
 
 
 def unencodable_path(value: Any, path: str = "") -> str | None:
@@ -103,7 +104,7 @@ def parse_json(
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidRequest(f"{what} is not valid UTF-8.") from None
-    if nesting_depth(data, max_depth) > max_depth:
+    if nests_deeper_than(data, max_depth):
         raise InvalidRequest(f"{what} is nested more than {max_depth} levels deep.")
     try:
         value = json.loads(text)
