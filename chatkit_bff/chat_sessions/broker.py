@@ -87,6 +87,16 @@ class MintReads:
         return self.user_id == identity.user_id and self.app.slug == app.slug
 
 
+@dataclass(frozen=True)
+class _CacheKey:
+    """The fingerprint a user's secret was last cached under, and what it was computed from."""
+
+    fingerprint: str
+    policy: Policy
+    app: ChatApp
+    state_variables: object
+
+
 _REMEMBERED_FINGERPRINTS = 10_000
 
 
@@ -114,7 +124,7 @@ class SessionBroker:
         self._claim_map = claim_map
         self._clock = clock
         # A guess at each user's cache key per app, only ever verified against the fresh policy.
-        self._last_fingerprint: dict[tuple[str, str], str] = {}
+        self._last_key: dict[tuple[str, str], _CacheKey] = {}
 
     def prepare(self, identity: Identity, app: ChatApp | None = None) -> MintRequest:
         """Read the user's policy in the app (default: the default app), and their cached secret
@@ -132,7 +142,8 @@ class SessionBroker:
         guessed key is checked against the fingerprint of the policy read, and only a match
         is used (a policy change simply costs a second read).
         """
-        guess = self._last_fingerprint.get((user_id, app.slug))
+        last = self._last_key.get((user_id, app.slug))
+        guess = None if last is None else last.fingerprint
         self._policies.queue_layers(pipe, user_id, app.slug)
         if guess is not None:
             self._cache.queue_get(pipe, user_id, app.slug, guess)
@@ -145,16 +156,28 @@ class SessionBroker:
         user_id, app = reads.user_id, reads.app
         policy = self._policies.parse_effective(results, app.slug)
         params = session_params(identity, policy, app, self._claim_map)
-        key = fingerprint({k: v for k, v in params.items() if k != "user"})
+        key = self._cache_key(user_id, app, policy, params)
         if key == reads.guess:
             raw = results[PolicyStore.layer_reads(app.slug)]
             cached = self._cache.parse(raw, user_id, app.slug, key)
         else:
             cached = self._cache.get(user_id, app.slug, key)
-            if len(self._last_fingerprint) >= _REMEMBERED_FINGERPRINTS:
-                self._last_fingerprint.clear()
-            self._last_fingerprint[(user_id, app.slug)] = key
         return MintRequest(identity, app, policy, params, key, cached)
+
+    def _cache_key(
+        self, user_id: str, app: ChatApp, policy: Policy, params: SessionCreateParams
+    ) -> str:
+        """The fingerprint of everything but the user in `params`: the one computed last time
+        when it came from the same policy (parsed once per stored layers), app and variables."""
+        last = self._last_key.get((user_id, app.slug))
+        variables = params["workflow"].get("state_variables")
+        if last and last.policy is policy and last.app is app and last.state_variables == variables:
+            return last.fingerprint
+        key = fingerprint({k: v for k, v in params.items() if k != "user"})
+        if len(self._last_key) >= _REMEMBERED_FINGERPRINTS:
+            self._last_key.clear()
+        self._last_key[(user_id, app.slug)] = _CacheKey(key, policy, app, variables)
+        return key
 
     def client_secret(self, request: MintRequest, current: str | None = None) -> CachedSecret:
         """The user's secret: from cache, or one new upstream session for all callers.
