@@ -32,6 +32,7 @@ from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
 from blueprints._observability import register_observability
 from blueprints._redis_cli import redis_cli
+from blueprints._request import BffRequest
 from blueprints._security_headers import register_security_headers
 from blueprints._sign_in_store import install_sign_in_store
 from chatkit_bff.auth.oidc import register_oidc_client
@@ -56,6 +57,7 @@ def create_app(
     """
     settings = load_settings(config)
     app = Flask(__name__, template_folder=TEMPLATE_FOLDER, static_folder=STATIC_FOLDER)
+    app.request_class = BffRequest
     _configure_flask(app, settings, config or {})
 
     if settings.otel_endpoint:
