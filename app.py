@@ -69,7 +69,13 @@ def create_app(
     app.extensions["chatkit_bff"] = services
     _check_redis_server(settings, services)
 
-    install_sign_in_store(app, services.redis, idle_seconds=settings.session_idle_seconds)
+    install_sign_in_store(
+        app,
+        services.redis,
+        idle_seconds=settings.session_idle_seconds,
+        absolute_seconds=settings.session_absolute_seconds,
+        clock=clock,
+    )
     install_body_limit(app)
     register_current_user(app)
     register_chat_apps(app)
@@ -122,7 +128,6 @@ def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_idle_seconds),
-        SESSION_REFRESH_EACH_REQUEST=True,
         SESSION_COOKIE_NAME="__Host-session" if production else "session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

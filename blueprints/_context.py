@@ -24,12 +24,13 @@ from chatkit_bff.threads.owners import ThreadOwners
 from chatkit_bff.threads.user_threads import UserThreads
 
 from ._apps import current_chat_app
+from ._sign_in_store import SIGNED_IN_AT
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 SESSION_IDENTITY = "identity"
-SESSION_SIGNED_IN_AT = "signed_in_at"
+SESSION_SIGNED_IN_AT = SIGNED_IN_AT
 
 
 def services() -> Services:

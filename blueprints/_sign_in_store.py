@@ -17,7 +17,9 @@ import json
 import logging
 import re
 import secrets
+import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis
@@ -41,6 +43,8 @@ SESSION_ID_BYTES = 32
 ANONYMOUS_SECONDS = 600
 #: The session key that says somebody is signed in.
 SIGNED_IN_MARK = "identity"
+#: The session key holding when the sign-in was made (epoch seconds).
+SIGNED_IN_AT = "signed_in_at"
 # `<random>` before sign-in, `<user id>.<random>` after it (see redis_keys.sign_in).
 _SESSION_ID = re.compile(r"(?:[A-Za-z0-9_-]{1,100}\.)?[A-Za-z0-9_-]{32,64}")
 
@@ -137,11 +141,26 @@ def _decode(raw: bytes | str | None) -> dict[str, Any] | None:
 
 
 class RedisSignInInterface(SessionInterface):
-    """Flask session interface over Redis with an idle timeout and safe revocation."""
+    """Flask session interface over Redis with an idle timeout and safe revocation.
 
-    def __init__(self, client: redis.Redis, *, idle_seconds: int) -> None:
+    The idle timeout is Redis's: every read pushes back the TTL. The cookie lasts as long as
+    the sign-in may (its absolute lifetime), so it is only sent again when the session
+    changes, not with every response; a cookie whose sign-in has ended is removed when it next
+    comes back.
+    """
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        *,
+        idle_seconds: int,
+        absolute_seconds: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._redis = client
         self._idle_seconds = max(int(idle_seconds), 1)
+        self._absolute_seconds = max(int(absolute_seconds), 1)
+        self._clock = clock
         # Nobody signed in yet (a sign-in under way, a CSRF token for the demo sign-in page):
         # kept briefly, so a flood of started sign-ins cannot grow Redis for long.
         self._anonymous_seconds = min(self._idle_seconds, ANONYMOUS_SECONDS)
@@ -159,6 +178,16 @@ class RedisSignInInterface(SessionInterface):
 
     def _key(self, sid: str) -> str:
         return redis_keys.sign_in(sid)
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime:
+        """The end of the sign-in's absolute lifetime (of a started sign-in's ten minutes)."""
+        signed_in_at = session.get(SIGNED_IN_AT) if SIGNED_IN_MARK in session else None
+        if isinstance(signed_in_at, int | float):
+            left = float(signed_in_at) + self._absolute_seconds - self._clock()
+        else:
+            left = self._anonymous_seconds
+        # Counted from the app's clock, stated in the browser's: an Expires in UTC from now.
+        return datetime.now(UTC) + timedelta(seconds=max(left, 0))
 
     def open_session(self, app: Flask, request: Request) -> ServerSignIn:
         sid = request.cookies.get(self.get_cookie_name(app))
@@ -316,7 +345,17 @@ def _refuse_when_store_unavailable() -> None:
         raise store_unavailable()
 
 
-def install_sign_in_store(app: Flask, client: redis.Redis, *, idle_seconds: int) -> None:
+def install_sign_in_store(
+    app: Flask,
+    client: redis.Redis,
+    *,
+    idle_seconds: int,
+    absolute_seconds: int,
+    clock: Callable[[], float] = time.time,
+) -> None:
     """Keep this app's sign-ins in Redis (keys: `redis_keys.sign_in`)."""
-    app.session_interface = RedisSignInInterface(client, idle_seconds=idle_seconds)
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False  # the cookie lasts the whole sign-in
+    app.session_interface = RedisSignInInterface(
+        client, idle_seconds=idle_seconds, absolute_seconds=absolute_seconds, clock=clock
+    )
     app.before_request(_refuse_when_store_unavailable)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,6 +113,21 @@ def test_the_session_in_redis_is_plain_json_with_an_idle_ttl(
     data = json.loads(redis_client.get(key) or b"")
     assert data["identity"]["name"] == "Grace Hopper"
     assert 3590 < redis_client.ttl(key) <= 3600
+
+
+def test_the_cookie_lasts_the_sign_in_and_is_not_sent_again_with_every_answer(
+    client: FlaskClient, grace: ProviderUser
+) -> None:
+    flow = signed_in(client, grace)
+    (set_cookie,) = flow.response.headers.getlist("Set-Cookie")
+    _, attributes = _cookie_attributes(set_cookie)
+    lifetime = client.application.config["SETTINGS"].session_absolute_seconds
+    expires_in = parsedate_to_datetime(attributes["expires"]).timestamp() - time.time()
+    assert lifetime - 60 < expires_in <= lifetime + 1
+    # The idle timer is pushed back in Redis; the browser's cookie needs no refresh.
+    answer = me(client)
+    assert answer.status_code == 200
+    assert answer.headers.getlist("Set-Cookie") == []
 
 
 def test_an_idle_session_ends(make_app: Any, grace: ProviderUser) -> None:
