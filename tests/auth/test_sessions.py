@@ -37,6 +37,13 @@ def _cookie_attributes(set_cookie: str) -> tuple[str, dict[str, str]]:
     return name_value.split("=", 1)[0], parsed
 
 
+def _signed_in_cookie(client: FlaskClient, user: ProviderUser) -> tuple[str, dict[str, str]]:
+    """Sign `user` in; the name and attributes of the one cookie the sign-in sets."""
+    flow = signed_in(client, user)
+    (set_cookie,) = flow.response.headers.getlist("Set-Cookie")
+    return _cookie_attributes(set_cookie)
+
+
 @pytest.fixture
 def make_app(app_config: dict[str, Any], redis_client: redis.Redis) -> Iterator[Any]:
     made: list[Flask] = []
@@ -54,9 +61,7 @@ def make_app(app_config: dict[str, Any], redis_client: redis.Redis) -> Iterator[
 def test_development_cookie_is_http_only_lax_and_host_wide(
     client: FlaskClient, grace: ProviderUser
 ) -> None:
-    flow = signed_in(client, grace)
-    (set_cookie,) = flow.response.headers.getlist("Set-Cookie")
-    name, attributes = _cookie_attributes(set_cookie)
+    name, attributes = _signed_in_cookie(client, grace)
     assert name == "session"
     assert "httponly" in attributes
     assert attributes["samesite"] == "Lax"
@@ -118,9 +123,7 @@ def test_the_session_in_redis_is_plain_json_with_an_idle_ttl(
 def test_the_cookie_lasts_the_sign_in_and_is_not_sent_again_with_every_answer(
     client: FlaskClient, grace: ProviderUser
 ) -> None:
-    flow = signed_in(client, grace)
-    (set_cookie,) = flow.response.headers.getlist("Set-Cookie")
-    _, attributes = _cookie_attributes(set_cookie)
+    _, attributes = _signed_in_cookie(client, grace)
     lifetime = client.application.config["SETTINGS"].session_absolute_seconds
     expires_in = parsedate_to_datetime(attributes["expires"]).timestamp() - time.time()
     assert lifetime - 60 < expires_in <= lifetime + 1
