@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from typing import Any
 
 from flask import Flask
@@ -127,7 +126,6 @@ def _configure_flask(app: Flask, settings: Settings, overrides: Mapping[str, Any
     app.config.update(
         SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
-        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_idle_seconds),
         SESSION_COOKIE_NAME="__Host-session" if production else "session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

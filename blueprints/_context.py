@@ -24,12 +24,12 @@ from chatkit_bff.threads.owners import ThreadOwners
 from chatkit_bff.threads.user_threads import UserThreads
 
 from ._apps import current_chat_app
-from ._sign_in_store import SIGNED_IN_AT
+from ._sign_in_store import SIGNED_IN_AT, SIGNED_IN_MARK
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-SESSION_IDENTITY = "identity"
+SESSION_IDENTITY = SIGNED_IN_MARK
 SESSION_SIGNED_IN_AT = SIGNED_IN_AT
 
 

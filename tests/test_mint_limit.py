@@ -7,15 +7,14 @@ import redis
 from flask.testing import FlaskClient
 
 from chatkit_bff import redis_keys
-from tests.support.flows import signed_in
+from tests.support.flows import ApiCaller, signed_in, user_id
 from tests.support.policies import override_policy
-from tests.test_session_broker import user_id
 
 pytestmark = pytest.mark.all_topologies
 
 
-def statuses(api: object, count: int) -> list[int]:
-    return [api.new_secret().status_code for _ in range(count)]  # type: ignore[attr-defined]
+def statuses(api: ApiCaller, count: int) -> list[int]:
+    return [api.new_secret().status_code for _ in range(count)]
 
 
 def test_a_made_up_cookie_for_someone_with_a_known_limit_does_not_use_it_up(

@@ -15,7 +15,7 @@ from chatkit_bff import redis_keys
 from chatkit_bff.auth.dev_users import demo_user
 from testing.clock import Clock
 from testing.emulator import Emulator
-from tests.support.flows import ApiCaller, dev_sign_in
+from tests.support.flows import ApiCaller, dev_sign_in, user_id
 from tests.support.policies import override_policy
 
 pytestmark = pytest.mark.all_topologies
@@ -32,12 +32,6 @@ def creates(emulator: Emulator) -> list[dict[str, Any]]:
         for r in emulator.requests()
         if r["method"] == "POST" and r["path"] == "/v1/chatkit/sessions"
     ]
-
-
-def user_id(key: str) -> str:
-    user = demo_user(key)
-    assert user is not None
-    return user.identity().user_id
 
 
 def test_signed_out_call_is_refused_with_json_401(client: FlaskClient, emulator: Emulator) -> None:

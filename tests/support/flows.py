@@ -8,9 +8,17 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from chatkit_bff.auth.dev_users import demo_user
 from testing.emulator import Emulator
 
 _META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def user_id(key: str) -> str:
+    """The user id of demo user `key` (as the development sign-in makes it)."""
+    user = demo_user(key)
+    assert user is not None
+    return user.identity().user_id
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
