@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from testing.emulator import Emulator
 from testing.oidc_provider import ProviderUser
 
-from .oidc_flows import me, mint_secret, page_csrf_token, signed_in
+from .oidc_flows import me, mint_secret, page_csrf_token, sign_out, signed_in
 
 
 @pytest.fixture
@@ -82,3 +82,54 @@ def test_a_token_from_before_sign_in_is_no_good_after(
         headers={"X-CSRFToken": anonymous_token},
     )
     assert response.status_code == 400
+
+
+def _mint_with(client: FlaskClient, token: str) -> int:
+    response = client.post(
+        "/api/chatkit/session",
+        json={"current_client_secret": None},
+        headers={"X-CSRFToken": token},
+    )
+    return response.status_code
+
+
+def test_a_token_that_worked_still_works_only_for_its_own_session(
+    signed_in_client: FlaskClient, grace: ProviderUser, ada: ProviderUser
+) -> None:
+    """A token's checked signature is remembered; whose session it belongs to is not."""
+    token = page_csrf_token(signed_in_client)
+    assert _mint_with(signed_in_client, token) == 200
+    assert _mint_with(signed_in_client, token) == 200
+
+    attacker = signed_in_client.application.test_client()
+    signed_in(attacker, ada)
+    attackers_own = page_csrf_token(attacker)  # so the attacker's session holds a value too
+    assert _mint_with(attacker, token) == 400
+    assert _mint_with(attacker, attackers_own) == 200
+
+    # Signing in again starts a new session with a new value: the old token is no good.
+    sign_out(signed_in_client)
+    signed_in(signed_in_client, grace)
+    new_token = page_csrf_token(signed_in_client)
+    assert _mint_with(signed_in_client, token) == 400
+    assert _mint_with(signed_in_client, new_token) == 200
+
+
+@pytest.mark.parametrize(
+    ("referrer", "status"),
+    [
+        (None, 400),
+        ("https://evil.example/signed-out", 400),
+        ("https://chat.example.com/signed-out", 302),
+    ],
+)
+def test_over_https_a_form_must_come_from_this_site(
+    client: FlaskClient, referrer: str | None, status: int
+) -> None:
+    client.application.config["WTF_CSRF_SSL_STRICT"] = True  # as in production
+    site = "https://chat.example.com"
+    page = client.get("/signed-out", base_url=site).get_data(as_text=True)
+    token = page.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+    headers = {} if referrer is None else {"Referer": referrer}
+    response = client.post("/logout", data={"csrf_token": token}, headers=headers, base_url=site)
+    assert response.status_code == status
