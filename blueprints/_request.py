@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Request
 
-_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 
 class BffRequest(Request):
@@ -12,4 +12,4 @@ class BffRequest(Request):
     def want_form_data_parsed(self) -> bool:
         # The CSRF check reads `request.form` on every call, JSON ones included; werkzeug would
         # set up its form parser for any body with a Content-Type, to find nothing in JSON.
-        return self.mimetype in _FORM_TYPES
+        return self.mimetype in FORM_TYPES
