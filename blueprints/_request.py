@@ -10,6 +10,6 @@ FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-dat
 class BffRequest(Request):
     @property
     def want_form_data_parsed(self) -> bool:
-        # The CSRF check reads `request.form` on every call, JSON ones included; werkzeug would
-        # set up its form parser for any body with a Content-Type, to find nothing in JSON.
+        # werkzeug would set up its form parser for any body with a Content-Type, to find
+        # nothing in JSON, whenever something reads `request.form` of a JSON call.
         return self.mimetype in FORM_TYPES
