@@ -239,7 +239,7 @@ def connect(target: RedisTarget, timeouts: Timeouts = Timeouts()) -> redis.Redis
     if target.topology == "single":
         return redis.Redis.from_url(target.url.replace("redis+unix://", "unix://", 1), **common)
     if target.topology == "sentinel":
-        sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        sentinel = Sentinel(  # type: ignore[no-untyped-call, unused-ignore]  # typed from redis 8.2
             list(target.nodes),
             sentinel_kwargs={**target.sentinel_auth, **target.sentinel_tls_options, **common},
             **auth,
@@ -248,7 +248,7 @@ def connect(target: RedisTarget, timeouts: Timeouts = Timeouts()) -> redis.Redis
         )
         assert target.service_name is not None
         # Reads go to the primary too: a replica may not have the write that was just made.
-        primary: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call]
+        primary: redis.Redis = sentinel.master_for(  # type: ignore[no-untyped-call, unused-ignore]
             target.service_name, db=target.db
         )
         return primary
