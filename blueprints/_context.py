@@ -29,9 +29,6 @@ from ._sign_in_store import SIGNED_IN_AT, SIGNED_IN_MARK
 P = ParamSpec("P")
 R = TypeVar("R")
 
-SESSION_IDENTITY = SIGNED_IN_MARK
-SESSION_SIGNED_IN_AT = SIGNED_IN_AT
-
 
 def services() -> Services:
     return cast(Services, current_app.extensions["chatkit_bff"])
@@ -40,7 +37,7 @@ def services() -> Services:
 def current_identity() -> Identity | None:
     """The identity stored in the server-side session, or None when signed out."""
     if "identity" not in g:
-        data = session.get(SESSION_IDENTITY)
+        data = session.get(SIGNED_IN_MARK)
         g.identity = Identity.from_session(data) if data else None
     return cast(Identity | None, g.identity)
 
@@ -132,7 +129,7 @@ def admins_only() -> None:
 
 def _session_deadline() -> float | None:
     """When the absolute session lifetime ends (epoch seconds)."""
-    signed_in_at = session.get(SESSION_SIGNED_IN_AT)
+    signed_in_at = session.get(SIGNED_IN_AT)
     if signed_in_at is None:
         return None
     return float(signed_in_at) + services().settings.session_absolute_seconds
@@ -148,7 +145,7 @@ def session_expires_in() -> int | None:
 
 def _enforce_absolute_lifetime() -> None:
     deadline = _session_deadline()
-    if session.get(SESSION_IDENTITY) and (deadline is None or services().clock() >= deadline):
+    if session.get(SIGNED_IN_MARK) and (deadline is None or services().clock() >= deadline):
         session.clear()
         g.pop("identity", None)
 

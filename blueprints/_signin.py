@@ -12,8 +12,8 @@ from chatkit_bff.auth.provider_logout import ProviderLogout
 from chatkit_bff.identity import Identity
 from chatkit_bff.observability import metrics
 
-from ._context import SESSION_IDENTITY, SESSION_SIGNED_IN_AT, current_identity, services
-from ._sign_in_store import RedisSignInInterface, current_sign_in
+from ._context import current_identity, services
+from ._sign_in_store import SIGNED_IN_AT, SIGNED_IN_MARK, RedisSignInInterface, current_sign_in
 
 #: The provider's ID token, kept server-side only, as the hint for RP-initiated logout.
 SESSION_ID_TOKEN = "id_token"  # noqa: S105 (a session key name, not a secret)
@@ -55,8 +55,8 @@ def sign_in(
     session.clear()
     _rotate_session_id(identity.user_id)
     now = services().clock()
-    session[SESSION_IDENTITY] = identity.to_session()
-    session[SESSION_SIGNED_IN_AT] = now
+    session[SIGNED_IN_MARK] = identity.to_session()
+    session[SIGNED_IN_AT] = now
     if auth_time is not None:
         session[SESSION_AUTH_TIME] = auth_time
     if id_token:
