@@ -29,6 +29,7 @@ from blueprints._apps import register_chat_apps
 from blueprints._body_limit import install_body_limit
 from blueprints._context import register_current_user
 from blueprints._errors import register_error_handlers
+from blueprints._extensions import csrf, limiter
 from blueprints._observability import register_observability
 from blueprints._redis_cli import redis_cli
 from blueprints._request import BffRequest
@@ -42,7 +43,6 @@ from chatkit_bff.redis_requirements import eviction_problem, version_problem
 from chatkit_bff.rendering import register_rendering
 from chatkit_bff.services import Services, build_services
 from chatkit_bff.settings import ConfigError, Settings, load_settings
-from extensions import csrf, limiter
 
 log = logging.getLogger("chatkit_bff")
 

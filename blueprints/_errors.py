@@ -29,9 +29,9 @@ from chatkit_bff.upstream import (
     UpstreamSaturatedError,
     UpstreamTimeout,
 )
-from extensions import limiter
 
 from ._context import is_api_request
+from ._extensions import limiter
 from ._sign_in_store import store_answers, store_unavailable
 
 log = logging.getLogger(__name__)

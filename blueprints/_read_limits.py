@@ -14,9 +14,9 @@ from flask import request
 from chatkit_bff.policy.model import BUILT_IN
 from chatkit_bff.query_params import ascii_int
 from chatkit_bff.threads.params import UPSTREAM_MAX_LIMIT
-from extensions import limiter
 
 from ._context import current_identity, current_policy
+from ._extensions import limiter
 
 HISTORY_SCOPE = "history"
 EXPORT_SCOPE = "export"

@@ -16,7 +16,6 @@ from chatkit_bff.chat_sessions.broker import MintReads, MintRequest
 from chatkit_bff.chat_sessions.mint_limit import QueuedHit
 from chatkit_bff.errors import InvalidRequest
 from chatkit_bff.threads.params import check_thread_id, parse_page_query
-from extensions import limiter
 
 from ._apps import app_route, chat_app_in, current_chat_app
 from ._context import (
@@ -27,6 +26,7 @@ from ._context import (
     services,
     session_expires_in,
 )
+from ._extensions import limiter
 from ._read_limits import history_limit
 from ._sign_in_store import RedisSignInInterface, ride_along_results
 from ._signin import SESSION_AUTH_TIME, current_handle, sign_out

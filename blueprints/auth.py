@@ -57,10 +57,10 @@ from chatkit_bff.csp import framed_by, origin
 from chatkit_bff.identity import Identity, held_elsewhere, identity_from_claims
 from chatkit_bff.observability import metrics
 from chatkit_bff.threads.demo_seed import seed_demo_conversations
-from extensions import csrf, limiter
 
 from ._context import current_identity, login_required, require_identity, services
 from ._errors import error_response, wants_json
+from ._extensions import csrf, limiter
 from ._signin import (
     SESSION_AUTH_TIME,
     SESSION_ID_TOKEN,

@@ -56,7 +56,7 @@ BASE_MAY_IMPORT = {
     "query_params": {"errors"},
     "identity": {"json_input"},
 }
-NEVER_IN_PRODUCT = ("emulator", "tests", "testing", "bench", "blueprints", "app", "extensions")
+NEVER_IN_PRODUCT = ("emulator", "tests", "testing", "bench", "blueprints", "app")
 
 
 def _imports(path: Path) -> set[str]:

@@ -66,7 +66,7 @@ def test_the_wheel_carries_every_module_template_and_static_file(
     wheel_venv: Path, tmp_path: Path
 ) -> None:
     probe = """
-import json, app, extensions, blueprints, emulator.demo
+import json, app, blueprints, blueprints._extensions as extensions, emulator.demo
 from importlib import resources
 print(json.dumps({
     "modules": [m.__file__ for m in (app, extensions, blueprints, emulator.demo)],

@@ -1,4 +1,4 @@
-"""The Flask extension instances, created unbound and bound to an app in `create_app`."""
+"""The Flask extension instances (limiter, CSRF), created unbound and bound in `create_app`."""
 
 from __future__ import annotations
 
