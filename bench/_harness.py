@@ -133,6 +133,7 @@ def run_load(
 ) -> Result:
     """Closed loop: `concurrency` workers send requests back to back for `seconds`."""
     host = urlsplit(base_url)
+    hostname = host.hostname or "127.0.0.1"
     latencies: list[list[float]] = [[] for _ in range(concurrency)]
     errors = [0] * concurrency
     deadline = time.monotonic() + seconds
@@ -143,7 +144,7 @@ def run_load(
             request = requests_for(index + sent * concurrency)
             sent += 1
             started = time.perf_counter()
-            connection = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+            connection = http.client.HTTPConnection(hostname, host.port, timeout=30)
             try:
                 connection.request(request.method, request.path, request.body, request.headers)
                 response = connection.getresponse()

@@ -18,8 +18,10 @@ Then P more new 1,000-item threads are profiled (cProfile, not timed) and the to
 printed, so the next person sees where a first view spends its time: their items rendered in
 this thread (the view renders in a helper thread, which the view's profile does not see), then
 their views (the request's thread: upstream calls, waiting for the rendering, the page).
-It also prints the CPU this process spends per first view and per fetch alone, and the time to
-render 1,000 new items with no request around them: a first view is bound by that CPU.
+It also prints the CPU this process spends per first view and per fetch alone, the time to
+render 1,000 new items with no request around them (a first view is bound by that CPU), and
+first views of 10 more new threads with the rendering left out (each beside a fetch alone), which
+show what a view costs beyond the fetch when nothing is rendered.
 Targets: a first view (nothing cached) of the 1,000-item transcript at p50 <= 1.5 x the
 upstream fetch alone and <= 50 ms; a repeat view p50 < 150 ms (exits 1 when one is missed).
 They hold for the emulator on loopback; `--latency` shows what the upstream's distance costs.
@@ -36,6 +38,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -49,7 +52,7 @@ from app import create_app
 from chatkit_bff.auth.dev_users import demo_user
 from chatkit_bff.identity import Actor
 from chatkit_bff.policy.model import validate_overrides
-from chatkit_bff.rendering import render_items
+from chatkit_bff.rendering import RenderAhead, render_items
 from chatkit_bff.upstream import ChatKitClient, ClientConfig, ThreadItem
 from testing.emulator import Emulator
 from testing.items import mixed_items
@@ -66,6 +69,7 @@ TARGET_FIRST_VIEW_RATIO = 1.5
 TARGET_FIRST_VIEW_MS = 50.0
 WARMUP = 3
 RENDERED_ALONE = 5  # new 1,000-item threads rendered without a request
+UNRENDERED = 10  # new 1,000-item threads viewed with the rendering left out
 
 StartResponse = Callable[..., Any]
 
@@ -202,6 +206,17 @@ def upstream_fetch(client: ChatKitClient, thread_id: str) -> list[ThreadItem]:
             after = page["last_id"]
 
 
+@contextmanager
+def rendering_left_out() -> Iterator[None]:
+    """Views whose items render as nothing: what a view costs beyond the fetch, rendering aside."""
+    saved = RenderAhead.add
+    RenderAhead.add = lambda self, items, earlier=False: None  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        RenderAhead.add = saved  # type: ignore[method-assign]
+
+
 def rendering_time(client: ChatKitClient, thread_id: str) -> float:
     """`render_items` of the thread's items, timed alone (nothing of them cached yet)."""
     items = upstream_fetch(client, thread_id)
@@ -271,9 +286,12 @@ def main() -> int:
     logging.getLogger("chatkit_bff").setLevel(logging.ERROR)
     with redis_server() as redis_url, emulator(arguments.latency, API_KEY) as emulator_url:
         cold, profiled = arguments.cold, arguments.profile
-        thread_id, new_ids = seed(emulator_url, user_id, cold + profiled + RENDERED_ALONE)
+        thread_id, new_ids = seed(
+            emulator_url, user_id, cold + profiled + RENDERED_ALONE + UNRENDERED
+        )
         cold_ids, profiled_ids = new_ids[:cold], new_ids[cold : cold + profiled]
-        alone_ids = new_ids[cold + profiled :]
+        alone_ids = new_ids[cold + profiled : cold + profiled + RENDERED_ALONE]
+        unrendered_ids = new_ids[cold + profiled + RENDERED_ALONE :]
         app = create_app(
             {
                 "APP_ENV": "development",
@@ -332,6 +350,13 @@ def main() -> int:
                 )
                 cold_times += timer.take(f"/threads/{cold_id}?limit=1000", 1)
             render_alone = [rendering_time(upstream, alone_id) for alone_id in alone_ids]
+            unrendered_times: list[float] = []
+            unrendered_fetches: list[float] = []
+            with rendering_left_out():
+                for unrendered_id in unrendered_ids:
+                    fetch_alone(unrendered_fetches)
+                    get(f"/threads/{unrendered_id}?limit=1000")
+                    unrendered_times += timer.take(f"/threads/{unrendered_id}?limit=1000", 1)
 
             rendering = profile_rendering(upstream, profiled_ids)
             timer.profiled = {f"/threads/{profiled_id}?limit=1000" for profiled_id in profiled_ids}
@@ -377,6 +402,16 @@ def main() -> int:
             f"alone (nothing cached, no fetch): {percentile(render_alone, 0.5):.1f} ms.\n"
             "A first view is bound by this CPU, not by waiting on the upstream: the rendering "
             "runs while the next page is fetched only for as long as the upstream is slower."
+        )
+        unrendered, unrendered_fetch = (
+            percentile(unrendered_times, 0.5),
+            percentile(unrendered_fetches, 0.5),
+        )
+        print(
+            f"First views with the rendering left out ({len(unrendered_times)} more new threads): "
+            f"server p50 {unrendered:.1f} ms = {unrendered / unrendered_fetch:.2f} x the fetch "
+            f"alone beside them ({unrendered_fetch:.1f} ms): the rest of a first view is the "
+            "rendering."
         )
     print(
         f"\n1,000-item transcript, repeat views: server p50 {transcript_p50:.1f} ms = "
