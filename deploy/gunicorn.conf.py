@@ -16,7 +16,10 @@ worker_class = "gthread"
 threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = 60  # above the upstream deadline
 graceful_timeout = 30
-keepalive = 5
+# Seconds an idle connection stays open. Behind a load balancer that keeps its own connections
+# to the app open (AWS ALB: 60 s idle), set it above the balancer's idle timeout, or the
+# balancer may send a request on a connection gunicorn is closing and answer it with a 502.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
 max_requests = 10000
 max_requests_jitter = 1000
 # Access logs carry paths and status only: no query strings (they can name a user's thread).
