@@ -7,8 +7,9 @@ The URL forms are the `limits` library's, so the same URL also configures flask-
 - ``redis+cluster://[[user]:password@]host:port[,host:port…]``
 
 Sentinel and cluster take TLS from the query: ``?ssl=true`` (with ``ssl_ca_certs=/path``,
-``ssl_certfile``, ``ssl_keyfile``, ``ssl_cert_reqs=required|optional|none`` as needed); the
-password (and user) apply to the sentinels as well as to the data nodes. The scheme
+``ssl_certfile``, ``ssl_keyfile``, ``ssl_cert_reqs=required|optional|none``,
+``ssl_exclude_verify_flags`` / ``ssl_include_verify_flags`` as needed, the last two as redis-py
+reads them from a single node's URL, e.g. ``VERIFY_X509_STRICT``); the password (and user) apply to the sentinels as well as to the data nodes. The scheme
 ``rediss+sentinel://`` / ``rediss+cluster://`` is the same as ``?ssl=true``. Sentinels that
 speak plain TCP in front of TLS data nodes take ``sentinel_ssl=false``.
 """
@@ -31,6 +32,8 @@ _SINGLE_SCHEMES = {"redis", "rediss", "unix", "redis+unix"}
 _SENTINEL_SCHEMES = {"redis+sentinel", "rediss+sentinel"}
 _CLUSTER_SCHEMES = {"redis+cluster", "rediss+cluster"}
 _TLS_OPTIONS = ("ssl_ca_certs", "ssl_certfile", "ssl_keyfile", "ssl_cert_reqs")
+# Lists of ssl.VerifyFlags names, as redis-py reads them from a single node's URL.
+_VERIFY_FLAG_OPTIONS = ("ssl_include_verify_flags", "ssl_exclude_verify_flags")
 _SENTINEL_AUTH_OPTIONS = ("sentinel_username", "sentinel_password")
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -199,17 +202,23 @@ def _locations(netloc: str) -> tuple[tuple[str, int], ...]:
 
 
 def _tls_options(query: dict[str, list[str]], *, force: bool) -> dict[str, Any]:
-    unknown = set(query) - {"ssl", *_TLS_OPTIONS}
+    unknown = set(query) - {"ssl", *_TLS_OPTIONS, *_VERIFY_FLAG_OPTIONS}
     if unknown:
         raise RedisUrlError(f"REDIS_URL has unknown options: {', '.join(sorted(unknown))}")
     if not force and query.get("ssl", ["false"])[-1].lower() not in _TRUE:
-        if any(name in query for name in _TLS_OPTIONS):
+        if any(name in query for name in (*_TLS_OPTIONS, *_VERIFY_FLAG_OPTIONS)):
             raise RedisUrlError("REDIS_URL has TLS options without ssl=true")
         return {}
     options: dict[str, Any] = {"ssl": True}
     for name in _TLS_OPTIONS:
         if name in query:
             options[name] = query[name][-1]
+    for name in _VERIFY_FLAG_OPTIONS:
+        if name in query:
+            try:
+                options[name] = redis.connection.parse_ssl_verify_flags(query[name][-1])  # type: ignore[no-untyped-call]
+            except ValueError as exc:
+                raise RedisUrlError(f"REDIS_URL: {name}: {exc}") from None
     if options.get("ssl_cert_reqs", "required") not in {"required", "optional", "none"}:
         raise RedisUrlError("REDIS_URL: ssl_cert_reqs must be required, optional or none")
     return options

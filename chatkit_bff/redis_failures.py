@@ -10,6 +10,7 @@ named too.
 from __future__ import annotations
 
 import ssl
+import traceback
 
 import redis
 from redis.sentinel import MasterNotFoundError
@@ -24,6 +25,26 @@ def _causes(error: BaseException) -> list[BaseException]:
         found.append(current)
         current = current.__cause__ or current.__context__
     return found
+
+
+# Words of OpenSSL's refusals under VERIFY_X509_STRICT (Python 3.13+ sets it by default): a
+# certificate that breaks one of RFC 5280's rules, not one signed by an unknown CA.
+_STRICT_X509_WORDS = (
+    "Key Identifier",
+    "marked critical",
+    "key usage",
+    "Subject Alt",
+    "Path length",
+    "name is empty",
+    "name empty",
+)
+
+
+def _over_tls(cause: BaseException) -> bool:
+    """Whether `cause` was raised while reading or writing a TLS socket."""
+    return any(
+        frame.filename == ssl.__file__ for frame in traceback.extract_tb(cause.__traceback__)
+    )
 
 
 def _hint(cause: BaseException) -> str | None:
@@ -47,6 +68,12 @@ def _hint(cause: BaseException) -> str | None:
         )
     if isinstance(cause, ssl.SSLCertVerificationError):
         reason = cause.verify_message or "certificate verify failed"
+        if any(words in reason for words in _STRICT_X509_WORDS):
+            return (
+                f"its TLS certificate breaks a rule of RFC 5280 ({reason}), which Python 3.13 "
+                "and newer enforce: reissue it as RFC 5280 asks, or add "
+                "ssl_exclude_verify_flags=VERIFY_X509_STRICT to REDIS_URL"
+            )
         return (
             f"its TLS certificate was refused ({reason}): name the CA that signed it with "
             "ssl_ca_certs=/path in REDIS_URL, and connect to a host name the certificate names"
@@ -62,6 +89,13 @@ def _hint(cause: BaseException) -> str | None:
         return "it does not speak TLS on that port: use redis://, not rediss://"
     if isinstance(cause, ssl.SSLError):
         return f"the TLS connection failed ({cause.reason or cause.__class__.__name__})"
+    if isinstance(cause, ConnectionResetError) and _over_tls(cause):
+        # TLS 1.3 refuses a missing client certificate after the handshake, so the client
+        # may see only a reset.
+        return (
+            "it reset the TLS connection: if it requires a client certificate, give "
+            "ssl_certfile=/path and ssl_keyfile=/path in REDIS_URL"
+        )
     if isinstance(cause, ConnectionResetError):
         return (
             "it reset the connection (a Redis that requires TLS does so to a plain one: "

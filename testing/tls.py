@@ -1,7 +1,9 @@
 """A private certificate authority for tests of TLS servers on localhost.
 
 `certificate_authority(directory)` writes a CA, a server certificate for ``localhost`` and
-``127.0.0.1`` and a client certificate, all signed by that CA, as PEM files.
+``127.0.0.1`` and a client certificate, all signed by that CA, as PEM files. They carry the key
+identifiers RFC 5280 asks for, which Python 3.13 and newer require by default
+(``VERIFY_X509_STRICT``); `key_identifiers=False` leaves them out, as home-made CAs often do.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def _issue(
     issuer: x509.Name,
     usages: list[x509.ObjectIdentifier],
     alternative_names: list[x509.GeneralName],
+    key_identifiers: bool,
 ) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     now = datetime.datetime.now(datetime.UTC)
@@ -64,10 +67,17 @@ def _issue(
     )
     if alternative_names:
         builder = builder.add_extension(x509.SubjectAlternativeName(alternative_names), False)
+    if key_identifiers:
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        ).add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
     return builder.sign(ca_key, hashes.SHA256()), key
 
 
-def certificate_authority(directory: Path) -> TlsFiles:
+def certificate_authority(directory: Path, key_identifiers: bool = True) -> TlsFiles:
     """Write a new CA and the certificates it signs into `directory`."""
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = _name("chatkit-bff test CA")
@@ -95,8 +105,12 @@ def certificate_authority(directory: Path) -> TlsFiles:
             ),
             critical=True,
         )
-        .sign(ca_key, hashes.SHA256())
     )
+    if key_identifiers:
+        ca = ca.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+    ca_certificate = ca.sign(ca_key, hashes.SHA256())
     server, server_key = _issue(
         "localhost",
         ca_key,
@@ -104,9 +118,10 @@ def certificate_authority(directory: Path) -> TlsFiles:
         # Redis nodes present it to each other too (replication, the cluster bus).
         [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH],
         [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))],
+        key_identifiers,
     )
     client, client_key = _issue(
-        "chatkit-bff", ca_key, ca_name, [ExtendedKeyUsageOID.CLIENT_AUTH], []
+        "chatkit-bff", ca_key, ca_name, [ExtendedKeyUsageOID.CLIENT_AUTH], [], key_identifiers
     )
     files = TlsFiles(
         ca=directory / "ca.crt",
@@ -115,7 +130,7 @@ def certificate_authority(directory: Path) -> TlsFiles:
         client_cert=directory / "client.crt",
         client_key=directory / "client.key",
     )
-    files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    files.ca.write_bytes(ca_certificate.public_bytes(serialization.Encoding.PEM))
     files.server_cert.write_bytes(server.public_bytes(serialization.Encoding.PEM))
     files.client_cert.write_bytes(client.public_bytes(serialization.Encoding.PEM))
     _write_key(server_key, files.server_key)

@@ -3,6 +3,7 @@ and so is one too old for the commands used."""
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,24 @@ def test_tls_and_passwords_for_sentinel_and_cluster() -> None:
     assert parse_redis_url("rediss+cluster://:pw@n1:7000").tls == {"ssl": True}
 
 
+def test_sentinel_and_cluster_take_tls_verify_flags_as_a_single_node_url_does() -> None:
+    flags = "ssl_exclude_verify_flags=VERIFY_X509_STRICT,VERIFY_X509_PARTIAL_CHAIN"
+    cluster = parse_redis_url(f"rediss+cluster://n1:7000?{flags}")
+    assert cluster.tls["ssl_exclude_verify_flags"] == [
+        ssl.VerifyFlags.VERIFY_X509_STRICT,
+        ssl.VerifyFlags.VERIFY_X509_PARTIAL_CHAIN,
+    ]
+    sentinel = parse_redis_url(
+        "rediss+sentinel://s1:26379/main?ssl_include_verify_flags=VERIFY_X509_STRICT"
+    )
+    assert sentinel.tls["ssl_include_verify_flags"] == [ssl.VerifyFlags.VERIFY_X509_STRICT]
+    _, options = limiter_storage(sentinel)  # the limiter's connections verify alike
+    assert options["ssl_include_verify_flags"] == [ssl.VerifyFlags.VERIFY_X509_STRICT]
+    assert options["sentinel_kwargs"]["ssl_include_verify_flags"] == [
+        ssl.VerifyFlags.VERIFY_X509_STRICT
+    ]
+
+
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
@@ -82,6 +101,9 @@ def test_tls_and_passwords_for_sentinel_and_cluster() -> None:
         ("redis+sentinel://s1:26379/main?sentinel_ssl=false", "is for TLS data nodes"),
         ("rediss+sentinel://s1:26379/main?sentinel_ssl=maybe", "must be true or false"),
         ("rediss+cluster://n1:7000?sentinel_ssl=false", "sentinel_ssl is for"),
+        ("rediss+cluster://n1:7000?ssl_exclude_verify_flags=LAX", "Invalid ssl verify flag: LAX"),
+        ("redis+cluster://n1:7000?ssl_exclude_verify_flags=VERIFY_X509_STRICT", "without ssl=true"),
+        ("rediss://r1:6379/0?ssl_exclude_verify_flags=LAX", "ssl_exclude_verify_flags"),
     ],
 )
 def test_bad_urls_stop_start_up_with_one_line(url: str, problem: str) -> None:

@@ -116,3 +116,39 @@ def test_a_plain_url_to_a_tls_only_redis_is_told_to_use_rediss(
     assert seen["sign_in"][0] == 503
     assert "use rediss://" in log
     assert "use rediss://" in seen["doctor"]
+
+
+@pytest.fixture(scope="module")
+def tls_without_key_identifiers(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """Certificates as home-made CAs often issue them: no Subject/Authority Key Identifier."""
+    return certificate_authority(tmp_path_factory.mktemp("legacy-tls"), key_identifiers=False)
+
+
+# What Python 3.13 and newer check by default; on older Pythons the URL asks for it.
+STRICT = "ssl_include_verify_flags=VERIFY_X509_STRICT"
+
+
+def test_a_certificate_that_breaks_rfc_5280_is_named_as_such(
+    app_config: dict[str, Any], tls_without_key_identifiers: TlsFiles
+) -> None:
+    with redis_single(tls_without_key_identifiers) as url:
+        seen, log = run_app(app_config, f"{url}&{STRICT}", UNREACHABLE)
+    assert seen["ready"] == 503
+    assert seen["sign_in"][0] == 503
+    for said in (log, seen["doctor"]):
+        assert "breaks a rule of RFC 5280 (Missing Authority Key Identifier)" in said
+        assert "ssl_exclude_verify_flags=VERIFY_X509_STRICT" in said
+        assert "ssl_ca_certs=/path" not in said  # the CA is the right one
+
+
+@pytest.mark.parametrize("kind", ["single", "cluster", "sentinel"])
+def test_without_the_strict_check_such_a_certificate_serves_on_every_topology(
+    app_config: dict[str, Any], tls_without_key_identifiers: TlsFiles, kind: str
+) -> None:
+    lenient = "ssl_exclude_verify_flags=VERIFY_X509_STRICT"  # applied after the inclusion
+    with _tls_only(kind, tls_without_key_identifiers) as url:
+        seen, log = run_app(app_config, f"{url}&{STRICT}&{lenient}")
+    assert seen["statuses"] == [200, 200]
+    assert seen["same_secret"]
+    assert "[ok  ] redis: reachable" in seen["doctor"]
+    assert "unavailable" not in log
