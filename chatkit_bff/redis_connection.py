@@ -9,9 +9,10 @@ The URL forms are the `limits` library's, so the same URL also configures flask-
 Sentinel and cluster take TLS from the query: ``?ssl=true`` (with ``ssl_ca_certs=/path``,
 ``ssl_certfile``, ``ssl_keyfile``, ``ssl_cert_reqs=required|optional|none``,
 ``ssl_exclude_verify_flags`` / ``ssl_include_verify_flags`` as needed, the last two as redis-py
-reads them from a single node's URL, e.g. ``VERIFY_X509_STRICT``); the password (and user) apply to the sentinels as well as to the data nodes. The scheme
-``rediss+sentinel://`` / ``rediss+cluster://`` is the same as ``?ssl=true``. Sentinels that
-speak plain TCP in front of TLS data nodes take ``sentinel_ssl=false``.
+reads them from a single node's URL, e.g. ``VERIFY_X509_STRICT``); the password (and user)
+apply to the sentinels as well as to the data nodes. The scheme ``rediss+sentinel://`` /
+``rediss+cluster://`` is the same as ``?ssl=true``. Sentinels that speak plain TCP in front of
+TLS data nodes take ``sentinel_ssl=false``.
 """
 
 from __future__ import annotations
