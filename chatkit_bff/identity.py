@@ -12,7 +12,8 @@ from chatkit_bff.json_input import storable_text
 
 # Claim paths: find a claim by the name providers give it. Keycloak nests roles
 # (`realm_access.roles`), Auth0 insists on URL-named custom claims (`https://example.com/roles`,
-# dots and all), Okta and Entra ID use flat `groups`/`roles`.
+# dots and all), Okta and Entra ID use flat `groups`/`roles`, and ZITADEL sends its roles as
+# an object keyed by role (`urn:zitadel:iam:org:project:roles`: {role: {org id: org domain}}).
 
 
 def claim_at(claims: Mapping[str, Any], path: str) -> Any:
@@ -44,13 +45,31 @@ def held_elsewhere(claims: Mapping[str, Any], path: str) -> bool:
 
 
 def claim_strings(claims: Mapping[str, Any], path: str) -> tuple[str, ...]:
-    """The value at `path` as a list of strings: a JSON list, or a space-separated string."""
+    """The value at `path` as a list of strings: a JSON list, a space-separated string, or the
+    roles of a ZITADEL role object."""
     value = claim_at(claims, path)
     if isinstance(value, str):
         return tuple(value.split())
     if isinstance(value, list | tuple):
         return tuple(str(v) for v in value if isinstance(v, str | int) and not isinstance(v, bool))
+    if _keyed_by_role(value):
+        return tuple(value)
     return ()
+
+
+def _keyed_by_role(value: object) -> bool:
+    """ZITADEL's shape, {role: {org id: org domain}}: every value an object of strings. Keycloak's
+    containers (`realm_access`, `resource_access`) hold lists, so they are not read as roles."""
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and all(
+            isinstance(role, str)
+            and isinstance(orgs, Mapping)
+            and all(isinstance(org, str) for org in orgs.values())
+            for role, orgs in value.items()
+        )
+    )
 
 
 def claim_scalar(claims: Mapping[str, Any], path: str) -> str | int | float | bool | None:
@@ -59,6 +78,8 @@ def claim_scalar(claims: Mapping[str, Any], path: str) -> str | int | float | bo
     if isinstance(value, str | int | float | bool):
         return value
     if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return " ".join(value)
+    if _keyed_by_role(value):
         return " ".join(value)
     return None
 

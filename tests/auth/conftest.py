@@ -13,8 +13,14 @@ from testing.panva_provider import PanvaProvider, running_panva
 from .oidc_flows import CLIENT_ID, CLIENT_SECRET, TEST_CLIENT_ORIGIN
 from .providers import FakeProvider, OpenIDProvider, Panva, register, unregister
 
-#: Custom claims some test users carry, the way Keycloak, Auth0 and others name them.
-EXTRA_CLAIMS = ("realm_access", "https://example.com/roles", "plan", "department")
+#: Custom claims some test users carry, the way Keycloak, Auth0, ZITADEL and others name them.
+EXTRA_CLAIMS = (
+    "realm_access",
+    "https://example.com/roles",
+    "urn:zitadel:iam:org:project:roles",
+    "plan",
+    "department",
+)
 
 
 @pytest.fixture

@@ -36,6 +36,16 @@ def _app(app_config: dict[str, Any], **settings: str) -> Any:
             {"https://example.com/roles": "viewer chat-admins"},
             id="space-separated",
         ),
+        pytest.param(
+            "urn:zitadel:iam:org:project:roles",
+            {
+                "urn:zitadel:iam:org:project:roles": {
+                    "viewer": {"287148811386438145": "acme.zitadel.cloud"},
+                    "chat-admins": {"287148811386438145": "acme.zitadel.cloud"},
+                }
+            },
+            id="zitadel",
+        ),
     ],
 )
 def test_the_admin_claim_is_read_where_the_provider_puts_it(
