@@ -2,9 +2,10 @@
 
 A 1,000-item transcript is a thousand items of a dozen parts each: as Jinja macros, the calls,
 contexts and per-value filters cost more than the Markdown did. Here each value from upstream
-(attacker-controlled) is escaped with markupsafe, exactly where the template escaped it, or is
-HTML from the sanitizing renderers (Markdown, widgets), or is a URL checked by safe_http_url /
-safe_image_url. The HTML is the same, byte for byte, as the macros it replaces produced.
+(attacker-controlled) is escaped as markupsafe escapes, exactly where the template escaped it,
+or is HTML from the sanitizing renderers (Markdown, widgets), or is a URL checked by
+safe_http_url / safe_image_url. The HTML is the same, byte for byte, as the macros it replaces
+produced.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from chatkit_bff.rendering.escaping import escape_html
 from chatkit_bff.rendering.items import (
     annotation_sources,
     item_dom_id,
@@ -65,7 +67,7 @@ def _item(out: Out, item: Mapping[str, Any]) -> None:
         out.append(f' id="{dom_id}"')  # upstream's id shape: letters, digits, "_" and "-"
     out.append(f' aria-label="{_LABELS[kind]}')
     if kind == "client_tool_call" and item.get("name"):
-        out.append(f" {escape(item['name'])}")
+        out.append(f" {escape_html(item['name'])}")
     out.append(
         '">\n  <header class="item__meta">\n'
         f'    <span class="item__author">{_AUTHORS.get(kind, "Assistant")}</span>'
@@ -98,10 +100,10 @@ def _user_message(out: Out, item: Mapping[str, Any]) -> None:
     for part in mappings(item.get("content")):
         if part.get("type") == "quoted_text":
             # A missing text printed nothing in the template, a null one "None".
-            text = escape(part["text"]) if "text" in part else ""
+            text = escape_html(part["text"]) if "text" in part else ""
             out.append(f'\n  <blockquote class="quoted-text">{text}</blockquote>')
         elif part.get("text"):
-            out.append(f'\n  <p class="user-text">{escape(part["text"])}</p>')
+            out.append(f'\n  <p class="user-text">{escape_html(part["text"])}</p>')
     out.append("\n</div>")
     attachments = mappings(item.get("attachments"))
     if attachments:
@@ -113,26 +115,26 @@ def _user_message(out: Out, item: Mapping[str, Any]) -> None:
                 else None
             )
             if preview:
-                name = escape(attachment.get("name") or "Attached image")
+                name = escape_html(attachment.get("name") or "Attached image")
                 out.append(
                     '\n  <li class="attachment attachment--image">\n'
-                    f'    <img src="{escape(preview)}" alt="{name}" loading="lazy"'
+                    f'    <img src="{escape_html(preview)}" alt="{name}" loading="lazy"'
                     ' decoding="async" referrerpolicy="no-referrer">\n  </li>'
                 )
             else:
-                name = escape(attachment.get("name") or "Attachment")
+                name = escape_html(attachment.get("name") or "Attachment")
                 out.append(
                     '\n  <li class="attachment attachment--file">\n'
                     f'    <span class="attachment__name">{name}</span>'
                 )
                 if attachment.get("mime_type"):
-                    mime_type = escape(attachment["mime_type"])
+                    mime_type = escape_html(attachment["mime_type"])
                     out.append(f'\n    <span class="attachment__type">{mime_type}</span>')
                 out.append("\n  </li>")
         out.append("\n</ul>")
     options = item.get("inference_options")
     if isinstance(options, Mapping) and options.get("model"):
-        out.append(f'\n<small class="item__model">Model: {escape(options["model"])}</small>')
+        out.append(f'\n<small class="item__model">Model: {escape_html(options["model"])}</small>')
 
 
 def _assistant_message(out: Out, item: Mapping[str, Any]) -> None:
@@ -150,11 +152,11 @@ def _assistant_message(out: Out, item: Mapping[str, Any]) -> None:
         '  <h3 class="sources__title">Sources</h3>\n  <ol class="sources">'
     )
     for source in sources:
-        label = escape(source.label)
+        label = escape_html(source.label)
         out.append(f'\n    <li class="source source--{source.kind}">')
         if source.href:
             out.append(
-                f'<a href="{escape(source.href)}" rel="noopener noreferrer" target="_blank">'
+                f'<a href="{escape_html(source.href)}" rel="noopener noreferrer" target="_blank">'
                 f"{label}</a>"
             )
         else:
@@ -165,11 +167,11 @@ def _assistant_message(out: Out, item: Mapping[str, Any]) -> None:
 
 def _client_tool_call(out: Out, item: Mapping[str, Any]) -> None:
     done = item.get("status") == "completed"
-    name = escape(item.get("name") or "unnamed tool")
+    name = escape_html(item.get("name") or "unnamed tool")
     status, badge = ("completed", "Completed") if done else ("in-progress", "Running")
     if (unlisted := unlisted_status(item)) is not None:  # said as it is, not as "Running"
-        status, badge = "other", str(escape(unlisted.capitalize()))
-    arguments = escape(pretty_json(item.get("arguments")))
+        status, badge = "other", escape_html(unlisted.capitalize())
+    arguments = escape_html(pretty_json(item.get("arguments")))
     out.append(
         '<div class="item__body tool-call">\n  <p class="tool-call__header">\n'
         '    <span class="tool-call__label">Tool</span>\n'
@@ -183,7 +185,7 @@ def _client_tool_call(out: Out, item: Mapping[str, Any]) -> None:
     )
     output = item.get("output")
     if isinstance(output, str):
-        output_json = escape(pretty_json(output))
+        output_json = escape_html(pretty_json(output))
         out.append(f'\n    <pre class="code-block"><code>{output_json}</code></pre>')
     else:
         out.append('\n    <p class="tool-call__pending">No output yet.</p>')
@@ -200,7 +202,7 @@ def _task(out: Out, task_type: object, heading: object, summary: object) -> None
         + "</span>"
     )
     if heading:
-        title += f'\n  <span class="task__heading">{escape(heading)}</span>'
+        title += f'\n  <span class="task__heading">{escape_html(heading)}</span>'
     if summary:
         html = render_markdown(summary) if isinstance(summary, str) else ""
         out.append(

@@ -12,8 +12,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from chatkit_bff.rendering.escaping import escape_html
 from chatkit_bff.rendering.markdown import render_markdown
 from chatkit_bff.rendering.urls import safe_image_url
 
@@ -96,7 +97,7 @@ def _choice(prefix: str, value: object, allowed: frozenset[str]) -> str | None:
 
 
 def _classes(*names: str | None) -> str:
-    return " ".join(name for name in names if name)
+    return " ".join(filter(None, names))
 
 
 def _typography(node: Node, sizes: frozenset[str]) -> list[str | None]:
@@ -140,10 +141,10 @@ class _Renderer:
         self.out.append(html)
 
     def text(self, value: object) -> None:
-        self.out.append(str(escape(_text(value))))
+        self.out.append(escape_html(_text(value)))
 
     def open(self, tag: str, classes: str) -> None:
-        self.out.append(f'<{tag} class="{escape(classes)}">')
+        self.out.append(f'<{tag} class="{escape_html(classes)}">')
 
     # -- traversal -----------------------------------------------------------------
 
@@ -209,7 +210,7 @@ class _Renderer:
         favicon = safe_image_url(status.get("favicon"))
         if favicon:
             self.emit(
-                f'<img class="w-favicon" src="{escape(favicon)}" alt="" loading="lazy"'
+                f'<img class="w-favicon" src="{escape_html(favicon)}" alt="" loading="lazy"'
                 ' referrerpolicy="no-referrer">'
             )
         elif isinstance(status.get("icon"), str):
@@ -291,8 +292,8 @@ class _Renderer:
             return
         classes = _classes("w-image", "w-image--frame" if node.get("frame") is True else None)
         self.emit(
-            f'<img class="{classes}" src="{escape(src)}" alt="{escape(alt)}" loading="lazy"'
-            ' decoding="async" referrerpolicy="no-referrer">'
+            f'<img class="{classes}" src="{escape_html(src)}" alt="{escape_html(alt)}"'
+            ' loading="lazy" decoding="async" referrerpolicy="no-referrer">'
         )
 
     def badge(self, node: Node, depth: int) -> None:
@@ -324,7 +325,7 @@ class _Renderer:
         self.inert_button(label, _classes("w-button", color or style, variant))
 
     def inert_button(self, label: str, classes: str) -> None:
-        self.emit(f'<button type="button" class="{escape(classes)}" disabled>')
+        self.emit(f'<button type="button" class="{escape_html(classes)}" disabled>')
         self.text(label)
         self.emit("</button>")
 

@@ -3,18 +3,25 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 
+from chatkit_bff.rendering.escaping import escape_html
 from chatkit_bff.rendering.items import (
     Source,
     annotation_sources,
     datetime_human,
     datetime_iso,
+    indented_json,
     item_dom_id,
     item_kind,
     pretty_json,
     safe_http_url,
     safe_image_url,
+    timestamps,
 )
+from chatkit_bff.rendering.urls import HTTP_SCHEMES, IMAGE_SCHEMES, checked_by_parsing
 from tests.rendering import factories as f
 
 
@@ -149,3 +156,74 @@ def test_only_upstream_shaped_ids_become_element_ids() -> None:
     assert item_dom_id("cthi_68eda5b1aee0") == "cthi_68eda5b1aee0"
     for unsafe in ["config", "cthi_", "cthi_a b", 'cthi_x"onclick', "location", None, 7]:
         assert item_dom_id(unsafe) == ""
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=253_402_300_799))
+def test_timestamps_of_unix_seconds_agree_with_the_datetime_filters(moment: int) -> None:
+    assert timestamps(moment) == (datetime_iso(moment), datetime_human(moment))
+
+
+# Parts near the shortcut's edges: plain ones, and plain ones with one character in them that
+# a plain URL must not have.
+_ODD = st.sampled_from(list("@[]:%_ \t\\\"'<>\x7f\x85é\u2028\ufeff"))
+
+
+def _plain_or_odd(plain: str) -> st.SearchStrategy[str]:
+    plain_part = st.from_regex(plain, fullmatch=True)
+    odd_part = st.tuples(plain_part, _ODD, plain_part).map("".join)
+    return st.one_of(plain_part, odd_part)
+
+
+_HOST = _plain_or_odd(r"[a-zA-Z0-9.-]{1,8}")
+_PORT = st.one_of(
+    st.none(),
+    st.integers(min_value=-1, max_value=100_000).map(str),
+    st.none(),
+    _plain_or_odd(r"[0-9]{0,6}"),
+)
+_REST = st.one_of(st.just(""), _plain_or_odd(r"[/?#][!-~]{0,10}"))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    scheme=st.one_of(
+        st.sampled_from(["http", "https", "HTTPS"]),
+        st.sampled_from(["ftp", "javascript", "h1", ""]),
+    ),
+    separator=st.one_of(st.just("://"), st.sampled_from([":", ":/", ":///", "//"])),
+    host=_HOST,
+    port=_PORT,
+    rest=_REST,
+)
+def test_the_plain_url_shortcut_agrees_with_the_full_check(
+    scheme: str, separator: str, host: str, port: str | None, rest: str
+) -> None:
+    url = f"{scheme}{separator}{host}{'' if port is None else ':' + port}{rest}"
+    assert safe_http_url(url) == checked_by_parsing(url, HTTP_SCHEMES)
+    assert safe_image_url(url) == checked_by_parsing(url, IMAGE_SCHEMES)
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # NaN and infinities too: json.loads reads them
+    | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_JSON_VALUES)
+def test_indented_json_is_what_the_standard_library_writes(value: object) -> None:
+    assert indented_json(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(), _JSON_VALUES))
+def test_escape_html_is_markupsafe_escape(value: object) -> None:
+    assert escape_html(value) == str(escape(value))
