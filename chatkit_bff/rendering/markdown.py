@@ -36,7 +36,8 @@ _ALIGN_CLASSES = frozenset({"md-align-left", "md-align-center", "md-align-right"
 _LANGUAGE_CLASS = re.compile(r"language-[A-Za-z0-9_+#.-]{1,40}")
 # Anything that could be Markdown syntax, an HTML entity or tag, or more than one line
 # sends text through the full parser (which a test compares this shortcut against).
-_NEEDS_MARKDOWN = re.compile(r"[\\`*_\[\]<>&~\x00-\x1f\x7f\xa0]|^[\s#+=-]|\s$|^\d+[.)]")
+_MARKDOWN_CHARACTERS = re.compile(r"[\\`*_\[\]<>&~\x00-\x1f\x7f\xa0]")
+_MARKDOWN_START = re.compile(r"[\s#+=-]|\d+[.)]")  # a heading, list, rule or indented code
 
 
 def _keep_safe_attribute(tag: str, attribute: str, value: str) -> str | None:
@@ -103,7 +104,7 @@ def _render_cached(text: str) -> Markup:
 
 def _plain_line(text: str) -> Markup | None:
     """A single line with nothing Markdown or HTML would read specially is just a paragraph."""
-    if _NEEDS_MARKDOWN.search(text):
+    if _MARKDOWN_CHARACTERS.search(text) or _MARKDOWN_START.match(text) or text[-1].isspace():
         return None
     return Markup(f"<p>{text}</p>\n")  # noqa: S704 - no markup characters by the check above
 

@@ -76,6 +76,8 @@ _ICON_GLYPHS = {
 }
 
 Node = Mapping[str, Any]
+_TYPOGRAPHY_OPTIONS = ("size", "weight", "color", "textAlign", "italic", "lineThrough", "truncate")
+_LAYOUT_OPTIONS = ("align", "justify", "wrap", "gap")
 
 
 def _text(value: object) -> str:
@@ -101,6 +103,8 @@ def _classes(*names: str | None) -> str:
 
 
 def _typography(node: Node, sizes: frozenset[str]) -> list[str | None]:
+    if node.keys().isdisjoint(_TYPOGRAPHY_OPTIONS):  # most text sets none: skip the lookups
+        return []
     return [
         _choice("w-size-", node.get("size"), sizes),
         _choice("w-weight-", node.get("weight"), _WEIGHTS),
@@ -119,6 +123,8 @@ def _gap(value: object) -> str | None:
 
 
 def _layout(node: Node) -> list[str | None]:
+    if node.keys().isdisjoint(_LAYOUT_OPTIONS):
+        return []
     return [
         _choice("w-items-", node.get("align"), _FLEX_ALIGNS),
         _choice("w-justify-", node.get("justify"), _FLEX_JUSTIFY),
@@ -161,15 +167,14 @@ class _Renderer:
     def node(self, node: object, depth: int) -> None:
         if not self.enter(depth):
             return
-        if isinstance(node, str | int | float) and not isinstance(node, bool):
+        if type(node) is dict or isinstance(node, Mapping):
+            kind = node.get("type")
+            component = _COMPONENTS.get(kind if type(kind) is str else _text(kind))
+            (component or _Renderer.unknown)(self, node, depth)
+        elif isinstance(node, str | int | float) and not isinstance(node, bool):
             self.emit('<span class="w-text">')
             self.text(node)
             self.emit("</span>")
-            return
-        if not isinstance(node, Mapping):
-            return
-        component = _COMPONENTS.get(_text(node.get("type")), _Renderer.unknown)
-        component(self, node, depth)
 
     def children(self, node: Node, depth: int) -> None:
         children = node.get("children")
@@ -194,6 +199,9 @@ class _Renderer:
         self.open("div", _classes("w-card", size))
         self.status(node.get("status"))
         self.children(node, depth)
+        if "confirm" not in node and "cancel" not in node:
+            self.emit("</div>")
+            return
         actions = [node.get("confirm"), node.get("cancel")]
         labels = [_text(a.get("label")) for a in actions if isinstance(a, Mapping)]
         if any(labels):
