@@ -181,8 +181,10 @@ def indented_json(value: object, indent: str = "") -> str:
 def _json_float(value: float) -> str:
     if value != value:
         return "NaN"
-    if value in (math.inf, -math.inf):
-        return "Infinity" if value > 0 else "-Infinity"
+    if value == math.inf:
+        return "Infinity"
+    if value == -math.inf:
+        return "-Infinity"
     return float.__repr__(value)
 
 

@@ -205,8 +205,11 @@ class _Renderer:
         self.open("div", _classes("w-card", size))
         self.status(node.get("status"))
         self.children(node, depth)
-        if "confirm" not in node and "cancel" not in node:
-            self.emit("</div>")
+        self.card_actions(node)
+        self.emit("</div>")
+
+    def card_actions(self, node: Node) -> None:
+        if "confirm" not in node and "cancel" not in node:  # most cards: skip the lookups
             return
         actions = [node.get("confirm"), node.get("cancel")]
         labels = [_text(a.get("label")) for a in actions if isinstance(a, Mapping)]
@@ -215,7 +218,6 @@ class _Renderer:
             for label in filter(None, labels):
                 self.inert_button(label, "w-button")
             self.emit("</div>")
-        self.emit("</div>")
 
     def status(self, status: object) -> None:
         if not isinstance(status, Mapping) or not _text(status.get("text")):
